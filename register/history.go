@@ -1,0 +1,152 @@
+package register
+
+import (
+	"time"
+
+	"cpr/address"
+	"cpr/date"
+	"cpr/pnr"
+)
+
+// Fact is the kind of fact a history entry records. The numbers are stored;
+// never renumber.
+type Fact uint8
+
+// The facts with a history.
+const (
+	FactStatus      Fact = 1
+	FactName        Fact = 2
+	FactAddress     Fact = 3
+	FactCivil       Fact = 4
+	FactProtection  Fact = 5
+	FactCitizenship Fact = 6
+	FactChild       Fact = 7 // a child added (On) or removed (pnr change)
+)
+
+var factNames = [...]string{FactStatus: "status", FactName: "name", FactAddress: "address",
+	FactCivil: "civil_status", FactProtection: "protection", FactCitizenship: "citizenship", FactChild: "child"}
+
+func (f Fact) String() string {
+	if int(f) < len(factNames) && factNames[f] != "" {
+		return factNames[f]
+	}
+	return "unknown"
+}
+
+// Marker is the CPR correction marker of a history entry.
+type Marker byte
+
+// The correction markers. A correcting entry carries MarkCorrects (or
+// MarkAnnuls) and the sequence number of the entry it replaces; in History
+// the replaced entry is shown as corrected (K) or annulled (A).
+const (
+	MarkNone     Marker = ' '
+	MarkCorrects Marker = 'k' // this entry replaces Target
+	MarkAnnuls   Marker = 'a' // this entry withdraws Target
+	MarkK        Marker = 'K' // shown on an entry that a later one corrected
+	MarkA        Marker = 'A' // shown on an entry that a later one annulled
+)
+
+// Entry is one registration of one fact: what was true from when (valid
+// time), and when the register learned it (registration time). Entries are
+// only ever added; a correction is a new entry pointing at the old one.
+type Entry struct {
+	Seq        uint64 // journal sequence of the change that wrote it (0: bulk load)
+	Ord        uint8  // position within that change
+	Fact       Fact
+	Registered time.Time
+	From, To   date.Date // valid time; To zero is open-ended (only protections set it)
+	Marker     Marker
+	Target     uint64 // for a correction: Seq of the entry it replaces
+
+	Status      Status
+	Name        Name // From unused
+	Address     address.Address
+	Foreign     Foreign
+	Civil       Civil
+	Spouse      pnr.PNR
+	Protection  Protection
+	On          bool
+	Citizenship uint16
+	Child       pnr.PNR
+}
+
+const entryVersion = 1
+
+func appendEntry(dst []byte, h *Entry) []byte {
+	e := enc{dst}
+	e.u8(entryVersion)
+	e.u8(uint8(h.Fact))
+	e.u64(uint64(h.Registered.UnixNano()))
+	e.date(h.From)
+	e.date(h.To)
+	e.u8(uint8(h.Marker))
+	e.uvarint(h.Target)
+	switch h.Fact {
+	case FactStatus:
+		e.u8(uint8(h.Status))
+	case FactName:
+		appendName(&e, h.Name)
+	case FactAddress:
+		e.address(h.Address)
+		appendForeign(&e, h.Foreign)
+	case FactCivil:
+		e.u8(uint8(h.Civil))
+		e.pnr(h.Spouse)
+	case FactProtection:
+		e.u16(uint16(h.Protection))
+		e.u8(boolByte(h.On))
+	case FactCitizenship:
+		e.u16(h.Citizenship)
+	case FactChild:
+		e.pnr(h.Child)
+		e.u8(boolByte(h.On))
+	}
+	return e.b
+}
+
+func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
+	d := dec{b: b}
+	if v := d.u8(); v != entryVersion && d.fail == "" {
+		d.fail = "version"
+	}
+	h := Entry{Seq: seq, Ord: ord}
+	h.Fact = Fact(d.u8())
+	h.Registered = time.Unix(0, int64(d.u64())).UTC()
+	h.From = d.date()
+	h.To = d.date()
+	h.Marker = Marker(d.u8())
+	h.Target = d.uvarint()
+	switch h.Fact {
+	case FactStatus:
+		h.Status = Status(d.u8())
+	case FactName:
+		h.Name = decodeName(&d)
+	case FactAddress:
+		h.Address = d.address()
+		h.Foreign = decodeForeign(&d)
+	case FactCivil:
+		h.Civil = Civil(d.u8())
+		h.Spouse = d.pnr()
+	case FactProtection:
+		h.Protection = Protection(d.u16())
+		h.On = d.u8() == 1
+	case FactCitizenship:
+		h.Citizenship = d.u16()
+	case FactChild:
+		h.Child = d.pnr()
+		h.On = d.u8() == 1
+	default:
+		if d.fail == "" {
+			d.fail = "fact"
+		}
+	}
+	return h, d.err("history entry")
+}
+
+func boolByte(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,291 @@
+package register
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+
+	"cpr/date"
+	"cpr/pnr"
+)
+
+// Bulk load. A population is not registered change by change: the records,
+// their first history entries and the index entries are encoded, sorted and
+// written as sstables that Pebble ingests whole. Bulk-loaded entries carry
+// sequence number 0 and make no journal events: the journal starts after
+// the load.
+
+// LoadStats describes a bulk load.
+type LoadStats struct {
+	Persons  int
+	Entries  int
+	Bytes    int64
+	Duration time.Duration
+}
+
+// Load bulk-loads persons into an empty register. Each person is the
+// record as it stands (Status, Name, Residence, Civil, Citizenship,
+// Protections and Children with their from-dates); the register derives the
+// history entries and the index entries from it. Residence.KommuneFrom and
+// PreviousKommune are derived as well: the register's knowledge of a loaded
+// person starts with its current address.
+//
+// It returns ErrNotEmpty if the register holds persons or changes already,
+// and an *InputError for a person that cannot be stored (duplicate pnr,
+// missing status).
+func (r *Register) Load(ctx context.Context, persons iter.Seq[*Person]) (LoadStats, error) {
+	start := time.Now()
+	if r.lastSeq.Load() != 0 || r.hasPersons() {
+		return LoadStats{}, ErrNotEmpty
+	}
+	var (
+		b    loadBuffers
+		regT = r.clock().UTC()
+		i    int
+	)
+	for p := range persons {
+		if i++; i%4096 == 0 && ctx.Err() != nil {
+			return LoadStats{}, ctx.Err()
+		}
+		if err := b.add(p, regT); err != nil {
+			return LoadStats{}, err
+		}
+	}
+	st := LoadStats{Persons: len(b.persons), Entries: b.entries}
+	files, n, err := r.writeTables(&b)
+	for _, f := range files {
+		defer r.opts.FS.Remove(f)
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Bytes = n
+	if err := r.db.Ingest(ctx, files); err != nil {
+		return st, fmt.Errorf("%w: ingest: %v", ErrUnavailable, err)
+	}
+	st.Duration = time.Since(start)
+	return st, nil
+}
+
+func (r *Register) hasPersons() bool {
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagPerson}, UpperBound: []byte{tagPerson + 1}})
+	if err != nil {
+		return true
+	}
+	defer it.Close()
+	return it.First()
+}
+
+// loadBuffers holds the encoded population until it is sorted.
+type loadBuffers struct {
+	arena      []byte
+	persons    []loadRec
+	residences []resRec
+	births     []birthRec
+	entries    int
+	scratch    []Entry
+}
+
+type loadRec struct {
+	pnr        pnr.PNR
+	off        uint64 // person value, then the entries, each length-prefixed
+	personLen  uint32
+	entriesLen uint32
+	nEntries   uint8
+}
+
+type resRec struct {
+	key [residenceLen]byte
+	to  date.Date
+}
+
+type birthRec struct {
+	birth date.Date
+	pnr   pnr.PNR
+}
+
+func (b *loadBuffers) add(in *Person, regT time.Time) error {
+	if in == nil || in.PNR.IsZero() {
+		return invalid("pnr", "is required")
+	}
+	if !in.Status.Valid() {
+		return invalid("status", "is not a CPR status code")
+	}
+	es := loadEntries(b.scratch[:0], in, regT)
+	b.scratch = es
+	if len(es) > 255 {
+		return invalid("children", "too many for one record")
+	}
+	eff := effective(es, time.Time{})
+	snap, ok := replay(in, eff, latestFrom(eff))
+	if !ok {
+		return invalid("status", "is required")
+	}
+	snap.CurrentPNR = in.CurrentPNR
+	off := uint64(len(b.arena))
+	b.arena = appendPerson(b.arena, snap)
+	pl := uint32(uint64(len(b.arena)) - off)
+	for i := range es {
+		es[i].Ord = uint8(i)
+		b.arena = appendLenPrefixed(b.arena, &es[i])
+	}
+	b.persons = append(b.persons, loadRec{pnr: in.PNR, off: off, personLen: pl,
+		entriesLen: uint32(uint64(len(b.arena))-off) - pl, nEntries: uint8(len(es))})
+	b.entries += len(es)
+	for _, pp := range residencePeriods(eff) {
+		var rr resRec
+		appendResidenceKey(rr.key[:0], pp.addr, in.PNR, pp.from)
+		rr.to = pp.to
+		b.residences = append(b.residences, rr)
+	}
+	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
+	return nil
+}
+
+func appendLenPrefixed(dst []byte, h *Entry) []byte {
+	n := len(dst)
+	dst = append(dst, 0, 0)
+	dst = appendEntry(dst, h)
+	l := len(dst) - n - 2
+	dst[n], dst[n+1] = byte(l>>8), byte(l)
+	return dst
+}
+
+// loadEntries derives the history entries of a loaded person.
+func loadEntries(dst []Entry, p *Person, regT time.Time) []Entry {
+	add := func(h Entry) {
+		h.Registered = regT
+		dst = append(dst, h)
+	}
+	add(Entry{Fact: FactStatus, From: p.StatusFrom, Status: p.Status})
+	add(Entry{Fact: FactName, From: p.Name.From, Name: p.Name})
+	add(Entry{Fact: FactAddress, From: p.Residence.From, Address: p.Residence.Address, Foreign: p.Residence.Foreign})
+	add(Entry{Fact: FactCivil, From: p.Civil.From, Civil: p.Civil.Code, Spouse: p.Civil.Spouse})
+	add(Entry{Fact: FactCitizenship, From: p.CitizenFrom, Citizenship: p.Citizenship})
+	for _, pp := range p.Protections {
+		add(Entry{Fact: FactProtection, From: pp.From, To: pp.To, Protection: pp.Type, On: true})
+	}
+	for _, c := range p.Children {
+		add(Entry{Fact: FactChild, From: date.Of(c.BirthDate()), Child: c, On: true})
+	}
+	return dst
+}
+
+// writeTables sorts the buffers and writes one sstable per key space, in
+// parallel. It returns the file names and the bytes written.
+func (r *Register) writeTables(b *loadBuffers) ([]string, int64, error) {
+	slices.SortFunc(b.persons, func(x, y loadRec) int { return cmp.Compare(x.pnr, y.pnr) })
+	for i := 1; i < len(b.persons); i++ {
+		if b.persons[i].pnr == b.persons[i-1].pnr {
+			return nil, 0, invalid("pnr", "appears twice in the load")
+		}
+	}
+	stamp := time.Now().UnixNano()
+	jobs := []struct {
+		name  string
+		write func(w *sstable.Writer) error
+	}{
+		{"residence", func(w *sstable.Writer) error {
+			slices.SortFunc(b.residences, func(x, y resRec) int { return bytes.Compare(x.key[:], y.key[:]) })
+			var v enc
+			for i := range b.residences {
+				v.b = v.b[:0]
+				v.u32(uint32(b.residences[i].to))
+				if err := w.Set(b.residences[i].key[:], v.b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"birth", func(w *sstable.Writer) error {
+			slices.SortFunc(b.births, func(x, y birthRec) int {
+				return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+			})
+			k := make([]byte, 0, birthKeyLen)
+			for _, br := range b.births {
+				if err := w.Set(appendBirthKey(k[:0], br.birth, br.pnr), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"history", func(w *sstable.Writer) error {
+			k := make([]byte, 0, historyKeyLn)
+			for _, rec := range b.persons {
+				e := b.arena[rec.off+uint64(rec.personLen) : rec.off+uint64(rec.personLen)+uint64(rec.entriesLen)]
+				for ord := 0; ord < int(rec.nEntries); ord++ {
+					l := int(e[0])<<8 | int(e[1])
+					if err := w.Set(appendHistoryKey(k[:0], rec.pnr, 0, uint8(ord)), e[2:2+l]); err != nil {
+						return err
+					}
+					e = e[2+l:]
+				}
+			}
+			return nil
+		}},
+		{"person", func(w *sstable.Writer) error {
+			k := make([]byte, 0, personKeyLen)
+			for _, rec := range b.persons {
+				if err := w.Set(appendPersonKey(k[:0], rec.pnr), b.arena[rec.off:rec.off+uint64(rec.personLen)]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	files := make([]string, len(jobs))
+	sizes := make([]int64, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for i, j := range jobs {
+		files[i] = r.opts.FS.PathJoin(r.dir, fmt.Sprintf("load-%d-%s.sst", stamp, j.name))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sizes[i], errs[i] = r.writeTable(files[i], j.write)
+		}()
+	}
+	wg.Wait()
+	var total int64
+	for _, n := range sizes {
+		total += n
+	}
+	for _, err := range errs {
+		if err != nil {
+			return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
+		}
+	}
+	return files, total, nil
+}
+
+func (r *Register) writeTable(name string, fill func(*sstable.Writer) error) (int64, error) {
+	f, err := r.opts.FS.Create(name, "")
+	if err != nil {
+		return 0, err
+	}
+	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
+	if err := fill(w); err != nil {
+		w.Close()
+		return 0, err
+	}
+	if err := w.Close(); err != nil {
+		return 0, err
+	}
+	st, err := r.opts.FS.Stat(name)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}

@@ -1,0 +1,194 @@
+package register
+
+import (
+	"slices"
+	"time"
+
+	"cpr/address"
+	"cpr/date"
+	"cpr/pnr"
+)
+
+// Bitemporal replay. A person at (valid date D, known at time T) is the fold
+// of the history entries registered by T, with corrections applied, taking
+// for each fact the entry in force on D. The stored person record is the
+// same fold at the person's latest valid date, so the two never disagree.
+
+// entryID identifies an entry that a correction may point at.
+type entryID struct {
+	fact Fact
+	seq  uint64
+	prot Protection
+}
+
+// effective returns the entries the register knew at known (zero: all),
+// with replaced and annulled entries and the annulments themselves
+// removed, sorted by valid time, then registration order.
+func effective(entries []Entry, known time.Time) []Entry {
+	replaced := map[entryID]bool{}
+	out := make([]Entry, 0, len(entries))
+	for i := range entries {
+		h := &entries[i]
+		if !known.IsZero() && h.Registered.After(known) {
+			continue
+		}
+		if h.Marker == MarkCorrects || h.Marker == MarkAnnuls {
+			replaced[entryID{h.Fact, h.Target, h.Protection}] = true
+		}
+	}
+	for i := range entries {
+		h := entries[i]
+		if !known.IsZero() && h.Registered.After(known) {
+			continue
+		}
+		if h.Marker == MarkAnnuls || replaced[entryID{h.Fact, h.Seq, h.Protection}] {
+			continue
+		}
+		out = append(out, h)
+	}
+	slices.SortStableFunc(out, func(a, b Entry) int {
+		if a.From != b.From {
+			return cmpU(uint64(a.From), uint64(b.From))
+		}
+		if a.Seq != b.Seq {
+			return cmpU(a.Seq, b.Seq)
+		}
+		return cmpU(uint64(a.Ord), uint64(b.Ord))
+	})
+	return out
+}
+
+func cmpU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// latestFrom is the last valid date at which any effective entry starts.
+func latestFrom(eff []Entry) date.Date {
+	if len(eff) == 0 {
+		return 0
+	}
+	return eff[len(eff)-1].From
+}
+
+// replay folds eff (from effective) into the person in force on at.
+// base supplies the facts without history (pnr, sex, birth date, parents,
+// number links). It reports false if the person was not in the register on
+// that day.
+func replay(base *Person, eff []Entry, at date.Date) (*Person, bool) {
+	p := &Person{
+		PNR: base.PNR, PreviousPNR: base.PreviousPNR, Sex: base.Sex,
+		BirthDate: base.BirthDate, Mother: base.Mother, Father: base.Father,
+	}
+	prot := map[Protection]*Entry{}
+	for i := range eff {
+		h := &eff[i]
+		if h.From > at {
+			break
+		}
+		if h.Seq > p.Seq {
+			p.Seq = h.Seq
+		}
+		switch h.Fact {
+		case FactStatus:
+			p.Status, p.StatusFrom = h.Status, h.From
+		case FactName:
+			p.Name = h.Name
+			p.Name.From = h.From
+		case FactAddress:
+			p.Residence = nextResidence(p.Residence, h.Address, h.Foreign, h.From)
+		case FactCivil:
+			p.Civil = CivilState{Code: h.Civil, Spouse: h.Spouse, From: h.From}
+		case FactCitizenship:
+			p.Citizenship, p.CitizenFrom = h.Citizenship, h.From
+		case FactProtection:
+			prot[h.Protection] = h
+		case FactChild:
+			if h.On {
+				if !slices.Contains(p.Children, h.Child) {
+					p.Children = append(p.Children, h.Child)
+				}
+			} else {
+				p.Children = slices.DeleteFunc(p.Children, func(c pnr.PNR) bool { return c == h.Child })
+			}
+		}
+	}
+	if p.Status == 0 {
+		return nil, false
+	}
+	for t := ProtectNameAddress; t <= ProtectMarketing; t++ {
+		if h := prot[t]; h != nil && h.On && (h.To == 0 || at < h.To) {
+			p.Protections = append(p.Protections, ProtectionPeriod{Type: t, From: h.From, To: h.To})
+		}
+	}
+	if p.Status == StatusPNRChanged {
+		p.CurrentPNR = base.CurrentPNR
+	}
+	return p, true
+}
+
+// nextResidence is the residence after moving to a (or abroad to f) on day
+// from. The kommune arrival date and the kommune moved from carry over
+// while the person stays in the same kommune (or stays abroad).
+func nextResidence(cur Residence, a address.Address, f Foreign, from date.Date) Residence {
+	next := Residence{Address: a, From: from, Foreign: f}
+	curK := cur.Address.Kommunekode
+	switch {
+	case cur.From == 0:
+		next.KommuneFrom = from
+	case curK == a.Kommunekode:
+		next.KommuneFrom, next.PreviousKommune = cur.KommuneFrom, cur.PreviousKommune
+	default:
+		next.KommuneFrom, next.PreviousKommune = from, curK
+	}
+	if a.IsZero() {
+		next.KommuneFrom = 0
+	}
+	return next
+}
+
+// period is one stay at a Danish address while resident (status 01/03).
+type period struct {
+	addr     address.Address
+	from, to date.Date // to zero: still living there
+}
+
+// residencePeriods derives the address index entries of one person from
+// the effective entries: who lived where, and when.
+func residencePeriods(eff []Entry) []period {
+	var (
+		out    []period
+		addr   address.Address
+		active bool
+		open   = -1
+	)
+	for i := 0; i < len(eff); {
+		d := eff[i].From
+		for ; i < len(eff) && eff[i].From == d; i++ {
+			switch h := &eff[i]; h.Fact {
+			case FactAddress:
+				addr = h.Address
+			case FactStatus:
+				active = h.Status.Active()
+			}
+		}
+		live := active && !addr.IsZero()
+		if open >= 0 && (!live || out[open].addr != addr) {
+			out[open].to = d
+			if out[open].to == out[open].from {
+				out = out[:open]
+			}
+			open = -1
+		}
+		if live && open < 0 {
+			out = append(out, period{addr: addr, from: d})
+			open = len(out) - 1
+		}
+	}
+	return out
+}
