@@ -2,7 +2,11 @@ package register
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
 	"time"
+
+	"cpr/address"
 
 	"cpr/date"
 	"cpr/pnr"
@@ -81,7 +85,7 @@ func (cs *changeSet) add(p *Person, h Entry) {
 type writes struct {
 	ops     []op
 	persons map[pnr.PNR]*Person
-	hist    map[pnr.PNR][]Entry
+	pending map[pnr.PNR][]Entry // the entries this change added
 }
 
 type op struct {
@@ -95,22 +99,32 @@ func (w *writes) del(k []byte)    { w.ops = append(w.ops, op{key: k, del: true})
 // finish folds every touched person's entries into its new record and
 // derives the index entries.
 func (cs *changeSet) finish() (*writes, error) {
-	w := &writes{persons: map[pnr.PNR]*Person{}, hist: map[pnr.PNR][]Entry{}}
+	w := &writes{persons: map[pnr.PNR]*Person{}, pending: map[pnr.PNR][]Entry{}}
 	for _, p := range cs.order {
 		t := cs.touched[p]
-		var old []Entry
-		if !t.created {
-			var err error
-			if old, err = cs.g.entries(p); err != nil {
-				return nil, err
+		var (
+			snap          *Person
+			before, after []period
+			err           error
+		)
+		fast := !t.created && foldsOnto(t.base, t.entries)
+		if fast {
+			snap = foldOnto(t.base, t.entries)
+			before, after = periodWrites(t.base, snap, t.entries)
+		}
+		if !fast || cs.g.r.verify {
+			full, fb, fa, ferr := cs.fullFold(t)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if fast {
+				err = checkSame(snap, full, before, after, fb, fa)
+			} else {
+				snap, before, after = full, fb, fa
 			}
 		}
-		all := make([]Entry, 0, len(old)+len(t.entries))
-		all = append(append(all, old...), t.entries...)
-		eff := effective(all, time.Time{})
-		snap, ok := replay(t.base, eff, latestFrom(eff))
-		if !ok {
-			return nil, fmt.Errorf("%w: change leaves a person without status", ErrInvalid)
+		if err != nil {
+			return nil, err
 		}
 		snap.CurrentPNR = t.base.CurrentPNR
 		if len(t.entries) == 0 {
@@ -124,9 +138,9 @@ func (cs *changeSet) finish() (*writes, error) {
 		if t.created {
 			w.set(appendBirthKey(nil, snap.BirthDate, p), nil)
 		}
-		diffPeriods(w, p, residencePeriods(effective(old, time.Time{})), residencePeriods(eff))
+		diffPeriods(w, p, before, after)
 		w.persons[p] = snap
-		w.hist[p] = all
+		w.pending[p] = t.entries
 		if p == cs.ev.PNR {
 			cs.ev.Person = snap
 			if cs.ev.Kind == KindCorrection {
@@ -140,32 +154,84 @@ func (cs *changeSet) finish() (*writes, error) {
 	return w, nil
 }
 
-// diffPeriods writes the address index changes between two period lists.
-func diffPeriods(w *writes, p pnr.PNR, before, after []period) {
-	type k struct {
-		a    [12]byte
-		from date.Date
+// fullFold replays every entry of the person, old and new.
+func (cs *changeSet) fullFold(t *touched) (*Person, []period, []period, error) {
+	var old []Entry
+	if !t.created {
+		var err error
+		if old, err = cs.g.entries(t.base.PNR); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	key := func(pp period) k {
-		var kk k
-		copy(kk.a[:], pp.addr.AppendKey(nil))
-		kk.from = pp.from
-		return kk
+	all := make([]Entry, 0, len(old)+len(t.entries))
+	all = append(append(all, old...), t.entries...)
+	eff := effective(all, time.Time{})
+	snap, ok := replay(t.base, eff, latestFrom(eff))
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("%w: change leaves a person without status", ErrInvalid)
 	}
-	now := map[k]date.Date{}
+	return snap, residencePeriods(effective(old, time.Time{})), residencePeriods(eff), nil
+}
+
+// checkSame is Options.Verify: the fast path must agree with the full fold,
+// in the record and in what it does to the address index.
+func checkSame(fast, full *Person, fb, fa, b, a []period) error {
+	fast.CurrentPNR, full.CurrentPNR = 0, 0
+	if !reflect.DeepEqual(fast, full) {
+		return fmt.Errorf("%w: verify: fast fold differs from replay", ErrCorrupt)
+	}
+	if !maps.Equal(periodOps(fb, fa), periodOps(b, a)) {
+		return fmt.Errorf("%w: verify: fast index differs from replay", ErrCorrupt)
+	}
+	return nil
+}
+
+type periodKey struct {
+	a    [12]byte
+	from date.Date
+}
+
+// periodOps is the index change from before to after: for each key, the
+// new to-date, or -1 to delete it.
+func periodOps(before, after []period) map[periodKey]int64 {
+	key := func(pp period) periodKey {
+		var k periodKey
+		pp.addr.AppendKey(k.a[:0])
+		k.from = pp.from
+		return k
+	}
+	now := map[periodKey]date.Date{}
 	for _, pp := range after {
 		now[key(pp)] = pp.to
 	}
-	was := map[k]date.Date{}
+	was := map[periodKey]date.Date{}
+	ops := map[periodKey]int64{}
 	for _, pp := range before {
-		was[key(pp)] = pp.to
-		if _, ok := now[key(pp)]; !ok {
-			w.del(appendResidenceKey(nil, pp.addr, p, pp.from))
+		k := key(pp)
+		was[k] = pp.to
+		if _, ok := now[k]; !ok {
+			ops[k] = -1
 		}
 	}
 	for _, pp := range after {
 		if to, ok := was[key(pp)]; !ok || to != pp.to {
-			w.set(appendResidenceKey(nil, pp.addr, p, pp.from), (&enc{}).u32v(uint32(pp.to)))
+			ops[key(pp)] = int64(pp.to)
+		}
+	}
+	return ops
+}
+
+// diffPeriods writes the address index changes between two period lists.
+func diffPeriods(w *writes, p pnr.PNR, before, after []period) {
+	for k, to := range periodOps(before, after) {
+		a, err := address.DecodeKey(k.a[:])
+		if err != nil {
+			panic(err) // encoded just above
+		}
+		if to < 0 {
+			w.del(appendResidenceKey(nil, a, p, k.from))
+		} else {
+			w.set(appendResidenceKey(nil, a, p, k.from), (&enc{}).u32v(uint32(to)))
 		}
 	}
 }

@@ -13,13 +13,13 @@ import (
 // enc appends values to a buffer; the encoders of every stored value use it.
 type enc struct{ b []byte }
 
-func (e *enc) u8(v uint8)      { e.b = append(e.b, v) }
-func (e *enc) u16(v uint16)    { e.b = binary.BigEndian.AppendUint16(e.b, v) }
-func (e *enc) u32(v uint32)    { e.b = binary.BigEndian.AppendUint32(e.b, v) }
-func (e *enc) u64(v uint64)    { e.b = binary.BigEndian.AppendUint64(e.b, v) }
+func (e *enc) u8(v uint8)       { e.b = append(e.b, v) }
+func (e *enc) u16(v uint16)     { e.b = binary.BigEndian.AppendUint16(e.b, v) }
+func (e *enc) u32(v uint32)     { e.b = binary.BigEndian.AppendUint32(e.b, v) }
+func (e *enc) u64(v uint64)     { e.b = binary.BigEndian.AppendUint64(e.b, v) }
 func (e *enc) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
 func (e *enc) date(d date.Date) { e.u32(uint32(d)) }
-func (e *enc) pnr(p pnr.PNR)   { e.b = p.AppendKey(e.b) }
+func (e *enc) pnr(p pnr.PNR)    { e.b = p.AppendKey(e.b) }
 func (e *enc) str(s string) {
 	e.uvarint(uint64(len(s)))
 	e.b = append(e.b, s...)

@@ -37,80 +37,159 @@ type request struct {
 
 func (r *Register) commitLoop() {
 	defer close(r.loopDone)
+	commits := make(chan *group)
+	committerDone := make(chan struct{})
+	go r.committer(commits, committerDone)
+	defer func() {
+		close(commits)
+		<-committerDone
+	}()
 	entropy := ulid.Monotonic(rand.Reader, 0)
-	group := make([]*request, 0, r.maxGrp)
+	var inflight *group // at most one group is being committed
 	for {
+		var first *request
+		var done <-chan struct{}
+		if inflight != nil {
+			done = inflight.done
+		}
 		select {
-		case q := <-r.reqs:
-			group = append(group[:0], q)
+		case first = <-r.reqs:
+		case <-done:
+			inflight = nil
+			continue
 		case <-r.stop:
+			if inflight != nil {
+				<-inflight.done
+			}
 			for {
 				select {
 				case q := <-r.reqs:
-					r.commitGroup([]*request{q}, entropy)
+					g := r.buildGroup([]*request{q}, nil, entropy)
+					r.submit(commits, g)
+					<-g.done
 				default:
 					return
 				}
 			}
 		}
+		reqs := []*request{first}
 	fill:
-		for len(group) < r.maxGrp {
+		for len(reqs) < r.maxGrp {
 			select {
 			case q := <-r.reqs:
-				group = append(group, q)
+				reqs = append(reqs, q)
 			default:
 				break fill
 			}
 		}
-		r.commitGroup(group, entropy)
+		g := r.buildGroup(reqs, inflight, entropy)
+		if inflight != nil {
+			<-inflight.done
+			if inflight.err != nil {
+				// g was built on changes that never became durable.
+				r.nextSeq, r.lastReg = inflight.firstSeq, inflight.firstReg
+				g.fail(fmt.Errorf("%w: an earlier commit failed", ErrUnavailable))
+				inflight = nil
+				continue
+			}
+			inflight = nil
+		}
+		r.submit(commits, g)
+		if g.changes > 0 {
+			inflight = g
+		}
 	}
 }
 
-func (r *Register) commitGroup(reqs []*request, entropy *ulid.MonotonicEntropy) {
-	g := &group{r: r, batch: r.db.NewBatch(), persons: map[pnr.PNR]*Person{},
-		hist: map[pnr.PNR][]Entry{}, idem: map[[32]byte][]byte{}, entropy: entropy}
-	firstSeq, firstReg := r.nextSeq, r.lastReg
+// submit hands a group to the committer, or finishes it at once if it
+// holds no change to write.
+func (r *Register) submit(commits chan<- *group, g *group) {
+	if g.changes == 0 {
+		g.finish(nil)
+		return
+	}
+	commits <- g
+}
+
+// committer syncs groups to storage one at a time and answers their
+// requests, while the commit loop builds the next group.
+func (r *Register) committer(commits <-chan *group, done chan<- struct{}) {
+	defer close(done)
+	for g := range commits {
+		err := g.batch.Commit(pebble.Sync)
+		if err != nil {
+			r.failed.Store(true)
+			r.log.Error("register: commit failed", "err", err, "changes", g.changes)
+			g.finish(fmt.Errorf("%w: commit failed", ErrUnavailable))
+			continue
+		}
+		r.failed.Store(false)
+		r.lastSeq.Store(g.lastSeq)
+		r.commits.Add(1)
+		r.changes.Add(g.changes)
+		r.signalCommit()
+		g.finish(nil)
+	}
+}
+
+// buildGroup applies reqs in order into a new batch. parent is the group
+// being committed meanwhile; its writes are visible to this one.
+func (r *Register) buildGroup(reqs []*request, parent *group, entropy *ulid.MonotonicEntropy) *group {
+	g := &group{r: r, reqs: reqs, parent: parent, batch: r.db.NewBatch(), persons: map[pnr.PNR]*Person{},
+		pending: map[pnr.PNR][]Entry{}, idem: map[[32]byte][]byte{}, entropy: entropy,
+		firstSeq: r.nextSeq, firstReg: r.lastReg, done: make(chan struct{})}
 	for _, q := range reqs {
 		q.res, q.err = g.apply(q)
 	}
 	if g.iter != nil {
 		g.iter.Close()
+		g.iter = nil
 	}
-	if g.changes > 0 {
-		if err := g.batch.Commit(pebble.Sync); err != nil {
-			r.failed.Store(true)
-			r.log.Error("register: commit failed", "err", err, "changes", g.changes)
-			r.nextSeq, r.lastReg = firstSeq, firstReg
-			for _, q := range reqs {
-				if q.err == nil {
-					q.res, q.err = Result{}, fmt.Errorf("%w: commit failed", ErrUnavailable)
-				}
+	g.lastSeq = r.nextSeq - 1
+	return g
+}
+
+// finish answers every request of the group; err fails those that had
+// succeeded (the batch did not become durable).
+func (g *group) finish(err error) {
+	if err != nil {
+		g.err = err
+		for _, q := range g.reqs {
+			if q.err == nil {
+				q.res, q.err = Result{}, err
 			}
-		} else {
-			r.failed.Store(false)
-			r.lastSeq.Store(r.nextSeq - 1)
-			r.commits.Add(1)
-			r.changes.Add(g.changes)
-			r.signalCommit()
 		}
 	}
 	g.batch.Close()
-	for _, q := range reqs {
+	g.parent = nil // let the parent's maps go
+	for _, q := range g.reqs {
 		close(q.done)
 	}
+	close(g.done)
 }
 
+// fail answers a group that will never be committed.
+func (g *group) fail(err error) { g.finish(err) }
+
 // group is the state of one group commit: the batch and what the changes
-// in it wrote so far, so later changes in the group see earlier ones.
+// in it wrote so far, so later changes (in this group or the next) see
+// earlier ones before they are durable.
 type group struct {
-	r       *Register
-	batch   *pebble.Batch
-	iter    *pebble.Iterator
-	persons map[pnr.PNR]*Person
-	hist    map[pnr.PNR][]Entry
-	idem    map[[32]byte][]byte
-	changes uint64
-	entropy *ulid.MonotonicEntropy
+	r        *Register
+	reqs     []*request
+	parent   *group
+	batch    *pebble.Batch
+	iter     *pebble.Iterator
+	persons  map[pnr.PNR]*Person
+	pending  map[pnr.PNR][]Entry // entries written by this group, by person
+	idem     map[[32]byte][]byte
+	changes  uint64
+	entropy  *ulid.MonotonicEntropy
+	firstSeq uint64
+	firstReg time.Time
+	lastSeq  uint64
+	err      error
+	done     chan struct{}
 }
 
 func (g *group) apply(q *request) (Result, error) {
@@ -160,7 +239,7 @@ func (g *group) apply(q *request) (Result, error) {
 	}
 	for p, snap := range w.persons {
 		g.persons[p] = snap
-		g.hist[p] = w.hist[p]
+		g.pending[p] = append(g.pending[p], w.pending[p]...)
 	}
 	r.nextSeq++
 	r.lastReg = now
@@ -171,6 +250,11 @@ func (g *group) apply(q *request) (Result, error) {
 func (g *group) idempotency(h [32]byte) ([]byte, error) {
 	if rec, ok := g.idem[h]; ok {
 		return rec, nil
+	}
+	if g.parent != nil {
+		if rec, ok := g.parent.idem[h]; ok {
+			return rec, nil
+		}
 	}
 	v, closer, err := g.r.db.Get(appendIdempotencyKey(nil, h))
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -213,14 +297,16 @@ func (g *group) person(p pnr.PNR) (*Person, error) {
 	if snap, ok := g.persons[p]; ok {
 		return snap.Clone(), nil
 	}
+	if g.parent != nil {
+		if snap, ok := g.parent.persons[p]; ok {
+			return snap.Clone(), nil
+		}
+	}
 	return g.r.readPerson(p)
 }
 
 // entries returns every history entry of p, in key order.
 func (g *group) entries(p pnr.PNR) ([]Entry, error) {
-	if h, ok := g.hist[p]; ok {
-		return h, nil
-	}
 	if g.iter == nil {
 		it, err := g.r.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagHistory}, UpperBound: []byte{tagHistory + 1}})
 		if err != nil {
@@ -228,7 +314,30 @@ func (g *group) entries(p pnr.PNR) ([]Entry, error) {
 		}
 		g.iter = it
 	}
-	return readEntries(g.iter, p)
+	stored, err := readEntries(g.iter, p)
+	if err != nil {
+		return nil, err
+	}
+	// Add what this group and the one being committed wrote, unless the
+	// iterator already sees it.
+	var seen map[[2]uint64]bool
+	for _, src := range []*group{g.parent, g} {
+		if src == nil {
+			continue
+		}
+		for _, h := range src.pending[p] {
+			if seen == nil {
+				seen = map[[2]uint64]bool{}
+				for _, s := range stored {
+					seen[[2]uint64{s.Seq, uint64(s.Ord)}] = true
+				}
+			}
+			if !seen[[2]uint64{h.Seq, uint64(h.Ord)}] {
+				stored = append(stored, h)
+			}
+		}
+	}
+	return stored, nil
 }
 
 func (r *Register) readPerson(p pnr.PNR) (*Person, error) {

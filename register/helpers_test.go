@@ -63,7 +63,7 @@ func (f *fixture) reopen() {
 			f.t.Fatalf("close: %v", err)
 		}
 	}
-	r, err := Open(f.dir, Options{Roads: f.roads, Clock: f.clock.Now, CacheBytes: 8 << 20})
+	r, err := Open(f.dir, Options{Roads: f.roads, Clock: f.clock.Now, CacheBytes: 8 << 20, Verify: true})
 	if err != nil {
 		f.t.Fatalf("open: %v", err)
 	}

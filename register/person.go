@@ -40,21 +40,21 @@ type Civil byte
 
 // The civil status codes of the CPR.
 const (
-	CivilUnmarried          Civil = 'U' // ugift
-	CivilMarried            Civil = 'G' // gift
-	CivilDivorced           Civil = 'F' // fraskilt
-	CivilWidowed            Civil = 'E' // enke/enkemand
-	CivilPartnership        Civil = 'P' // registreret partnerskab
-	CivilPartnershipEnded   Civil = 'O' // ophævet partnerskab
-	CivilSurvivingPartner   Civil = 'L' // længstlevende partner
-	CivilDeceased           Civil = 'D' // død
-	civilUnknown            Civil = 0
-	maxNameLen                    = 100
-	maxForeignLines               = 5
-	maxForeignLineLen             = 34
-	maxChildren                   = 64
-	maxCitizenship                = 9999
-	defaultCitizenship uint16     = 5100 // Danmark in the CPR country table
+	CivilUnmarried        Civil  = 'U' // ugift
+	CivilMarried          Civil  = 'G' // gift
+	CivilDivorced         Civil  = 'F' // fraskilt
+	CivilWidowed          Civil  = 'E' // enke/enkemand
+	CivilPartnership      Civil  = 'P' // registreret partnerskab
+	CivilPartnershipEnded Civil  = 'O' // ophævet partnerskab
+	CivilSurvivingPartner Civil  = 'L' // længstlevende partner
+	CivilDeceased         Civil  = 'D' // død
+	civilUnknown          Civil  = 0
+	maxNameLen                   = 100
+	maxForeignLines              = 5
+	maxForeignLineLen            = 34
+	maxChildren                  = 64
+	maxCitizenship               = 9999
+	defaultCitizenship    uint16 = 5100 // Danmark in the CPR country table
 )
 
 // Valid reports whether c is one of the CPR civil status codes.

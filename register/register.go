@@ -36,6 +36,9 @@ type Options struct {
 	MaxGroup int
 	// ReadOnly opens for reading (extracts while the server is stopped).
 	ReadOnly bool
+	// Verify checks every change's fast path against a full replay of the
+	// person's history and refuses the change if they differ. For tests.
+	Verify bool
 }
 
 // Register is the person register on Pebble. It is safe for concurrent use.
@@ -48,6 +51,7 @@ type Register struct {
 	clock  func() time.Time
 	log    *slog.Logger
 	maxGrp int
+	verify bool
 
 	reqs     chan *request
 	stop     chan struct{}
@@ -113,7 +117,7 @@ func Open(dir string, o Options) (*Register, error) {
 		return nil, fmt.Errorf("register: open storage: %w", err)
 	}
 	r := &Register{
-		db: db, opts: po, dir: dir, cache: cache, roads: o.Roads, clock: o.Clock, log: o.Logger, maxGrp: o.MaxGroup,
+		db: db, opts: po, dir: dir, cache: cache, roads: o.Roads, clock: o.Clock, log: o.Logger, maxGrp: o.MaxGroup, verify: o.Verify,
 		reqs: make(chan *request, 1024), stop: make(chan struct{}), loopDone: make(chan struct{}),
 		notify: make(chan struct{}),
 	}
@@ -284,6 +288,13 @@ func (r *Register) Apply(ctx context.Context, c Change, m Meta) (Result, error) 
 	select {
 	case <-q.done:
 		return q.res, q.err
+	case <-r.loopDone:
+		select {
+		case <-q.done: // taken before the loop ended
+			return q.res, q.err
+		default:
+			return Result{}, ErrClosed
+		}
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
