@@ -139,6 +139,16 @@ func (cs *changeSet) finish() (*writes, error) {
 			w.set(appendBirthKey(nil, snap.BirthDate, p), nil)
 		}
 		diffPeriods(w, p, before, after)
+		if t.created || !sameName(t.base.Name, snap.Name) {
+			if !t.created {
+				f, ph := nameKeys(t.base.Name, p)
+				w.del(f)
+				w.del(ph)
+			}
+			f, ph := nameKeys(snap.Name, p)
+			w.set(f, nil)
+			w.set(ph, nil)
+		}
 		w.persons[p] = snap
 		w.pending[p] = t.entries
 		if p == cs.ev.PNR {
@@ -234,4 +244,8 @@ func diffPeriods(w *writes, p pnr.PNR, before, after []period) {
 			w.set(appendResidenceKey(nil, a, p, k.from), (&enc{}).u32v(uint32(to)))
 		}
 	}
+}
+
+func sameName(a, b Name) bool {
+	return a.First == b.First && a.Middle == b.Middle && a.Last == b.Last
 }

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -23,6 +24,8 @@ const (
 	tagResidence   byte = 'A' // A | address(12) | pnr(8) | from(4) -> to(4)
 	tagBirthDate   byte = 'B' // B | birth date(4) | pnr(8)        -> empty
 	tagIdempotency byte = 'I' // I | sha256(actor, key)(32)        -> idempotency record
+	tagName        byte = 'N' // N | last 0 given 0 | pnr(8)       -> empty (folded names)
+	tagPhonetic    byte = 'F' // F | last 0 given 0 | pnr(8)       -> empty (sound keys)
 )
 
 // formatVersion is written under the meta key "format" on first open.
@@ -146,4 +149,29 @@ func prefixEnd(prefix []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// appendNameKey is tag | last | 0x00 | given | 0x00 | pnr. Folded names
+// hold no 0x00, so the separator keeps whole last names together.
+func appendNameKey(dst []byte, tag byte, last, given string, p interface{ AppendKey([]byte) []byte }) []byte {
+	dst = append(dst, tag)
+	dst = append(dst, last...)
+	dst = append(dst, 0)
+	dst = append(dst, given...)
+	dst = append(dst, 0)
+	return p.AppendKey(dst)
+}
+
+// decodeNameKey returns the given names and pnr of a name key.
+func decodeNameKey(k []byte) (last, given string, p pnr.PNR, err error) {
+	if len(k) < 1+2+pnrLen || (k[0] != tagName && k[0] != tagPhonetic) {
+		return "", "", 0, fmt.Errorf("%w: name key", ErrCorrupt)
+	}
+	body := k[1 : len(k)-pnrLen]
+	i := bytes.IndexByte(body, 0)
+	if i < 0 || body[len(body)-1] != 0 {
+		return "", "", 0, fmt.Errorf("%w: name key", ErrCorrupt)
+	}
+	p, err = decodePNR(k[len(k)-pnrLen:])
+	return string(body[:i]), string(body[i+1 : len(body)-1]), p, err
 }

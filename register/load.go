@@ -91,6 +91,7 @@ type loadBuffers struct {
 	persons    []loadRec
 	residences []resRec
 	births     []birthRec
+	names      [2]keyArena // folded and phonetic name keys
 	entries    int
 	scratch    []Entry
 }
@@ -148,6 +149,37 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		b.residences = append(b.residences, rr)
 	}
 	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
+	f, ph := nameKeys(snap.Name, in.PNR)
+	b.names[0].add(f)
+	b.names[1].add(ph)
+	return nil
+}
+
+// keyArena holds variable-length keys back to back.
+type keyArena struct {
+	buf  []byte
+	keys [][2]uint32 // offset, length
+}
+
+func (a *keyArena) add(k []byte) {
+	a.keys = append(a.keys, [2]uint32{uint32(len(a.buf)), uint32(len(k))})
+	a.buf = append(a.buf, k...)
+}
+
+func (a *keyArena) key(i int) []byte {
+	k := a.keys[i]
+	return a.buf[k[0] : k[0]+k[1]]
+}
+
+func (a *keyArena) write(w *sstable.Writer) error {
+	slices.SortFunc(a.keys, func(x, y [2]uint32) int {
+		return bytes.Compare(a.buf[x[0]:x[0]+x[1]], a.buf[y[0]:y[0]+y[1]])
+	})
+	for i := range a.keys {
+		if err := w.Set(a.key(i), nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -206,6 +238,8 @@ func (r *Register) writeTables(b *loadBuffers) ([]string, int64, error) {
 			}
 			return nil
 		}},
+		{"phonetic", b.names[1].write},
+		{"name", b.names[0].write},
 		{"birth", func(w *sstable.Writer) error {
 			slices.SortFunc(b.births, func(x, y birthRec) int {
 				return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))

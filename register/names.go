@@ -1,0 +1,143 @@
+package register
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Name keys for search. A name is folded to lower-case ASCII letters the
+// way a Danish reader would spell it without the special letters (æ ae,
+// ø oe, å aa, é e, ü ue), and given a phonetic key that forgives the usual
+// spelling variants (Pedersen/Petersen, Christensen/Kristensen,
+// Sørensen/Sorensen, Jensen/Jenssen).
+
+// FoldName folds s for exact, case-insensitive matching.
+func FoldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToLower(s) {
+		switch r {
+		case 'æ', 'ä':
+			b.WriteString("ae")
+		case 'ø', 'ö':
+			b.WriteString("oe")
+		case 'å':
+			b.WriteString("aa")
+		case 'ü':
+			b.WriteString("ue")
+		case 'é', 'è', 'ê', 'ë':
+			b.WriteByte('e')
+		case 'á', 'à', 'â':
+			b.WriteByte('a')
+		case 'í', 'ì', 'î', 'ï':
+			b.WriteByte('i')
+		case 'ó', 'ò', 'ô':
+			b.WriteByte('o')
+		case 'ú', 'ù', 'û':
+			b.WriteByte('u')
+		case 'ç':
+			b.WriteByte('c')
+		case 'ñ':
+			b.WriteByte('n')
+		case 'ß':
+			b.WriteString("ss")
+		case ' ', '-', '\'', '.', ',':
+			b.WriteByte(' ')
+		default:
+			if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				b.WriteRune(r)
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// PhoneticName is a sound key of one folded word: the first sound and the
+// consonant classes after it, vowels dropped, repeats collapsed.
+func PhoneticName(word string) string {
+	w := FoldName(word)
+	w = strings.ReplaceAll(w, " ", "")
+	if w == "" {
+		return ""
+	}
+	for _, rep := range [][2]string{
+		{"sch", "s"}, {"ch", "k"}, {"ph", "f"}, {"th", "t"}, {"ck", "k"}, {"qu", "kv"},
+		{"aa", "o"}, {"oe", "o"}, {"ae", "e"}, {"dt", "t"}, {"hv", "v"}, {"hj", "j"},
+	} {
+		w = strings.ReplaceAll(w, rep[0], rep[1])
+	}
+	var out []byte
+	last := byte(0)
+	for i := 0; i < len(w); i++ {
+		c := class(w[i])
+		if i == 0 {
+			first := w[0]
+			switch first {
+			case 'c', 'q':
+				first = 'k'
+			case 'w':
+				first = 'v'
+			case 'z':
+				first = 's'
+			case 'y':
+				first = 'i'
+			}
+			if isVowel(first) {
+				first = 'a'
+			}
+			out = append(out, first)
+			last = c
+			continue
+		}
+		if c == 0 {
+			last = 0
+			continue
+		}
+		if c != last {
+			out = append(out, c)
+		}
+		last = c
+		if len(out) == 8 {
+			break
+		}
+	}
+	return string(out)
+}
+
+func isVowel(c byte) bool { return strings.IndexByte("aeiouy", c) >= 0 }
+
+// class is the consonant class of c, or 0 for vowels and h, w.
+func class(c byte) byte {
+	switch c {
+	case 'b', 'p', 'f', 'v':
+		return '1'
+	case 'c', 'g', 'j', 'k', 'q', 's', 'x', 'z':
+		return '2'
+	case 'd', 't':
+		return '3'
+	case 'l':
+		return '4'
+	case 'm', 'n':
+		return '5'
+	case 'r':
+		return '6'
+	}
+	return 0
+}
+
+// nameKeys are the search index keys of a person's name: the folded last
+// name with the folded given names, and the same as sound keys.
+func nameKeys(n Name, p interface{ AppendKey([]byte) []byte }) (folded, phonetic []byte) {
+	last := FoldName(n.Last)
+	given := FoldName(n.First + " " + n.Middle)
+	folded = appendNameKey(nil, tagName, last, given, p)
+	var pl, pg []string
+	for _, w := range strings.Fields(last) {
+		pl = append(pl, PhoneticName(w))
+	}
+	for _, w := range strings.Fields(given) {
+		pg = append(pg, PhoneticName(w))
+	}
+	phonetic = appendNameKey(nil, tagPhonetic, strings.Join(pl, " "), strings.Join(pg, " "), p)
+	return folded, phonetic
+}
