@@ -101,6 +101,9 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		b.ReportMetric(float64(st.Persons)/time.Since(start).Seconds(), "persons/s")
 		b.ReportMetric(float64(st.Bytes)/float64(st.Persons), "bytes/person")
+		b.ReportMetric(st.Encode.Seconds(), "encode-s")
+		b.ReportMetric(st.Write.Seconds(), "write-s")
+		b.ReportMetric(st.Ingest.Seconds(), "ingest-s")
 		b.StopTimer()
 		r.Close()
 		b.StartTimer()

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -30,6 +32,9 @@ type LoadStats struct {
 	Entries  int
 	Bytes    int64
 	Duration time.Duration
+	// The phases: encoding the persons, sorting and writing the sstables,
+	// and Pebble's ingestion.
+	Encode, Write, Ingest time.Duration
 }
 
 // Load bulk-loads persons into an empty register. Each person is the
@@ -47,32 +52,76 @@ func (r *Register) Load(ctx context.Context, persons iter.Seq[*Person]) (LoadSta
 	if r.lastSeq.Load() != 0 || r.hasPersons() {
 		return LoadStats{}, ErrNotEmpty
 	}
+	regT := r.clock().UTC()
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	bufs := make([]*loadBuffers, workers)
+	errs := make([]error, workers)
+	chunks := make(chan []*Person, workers*2)
+	var wg sync.WaitGroup
+	for w := range workers {
+		bufs[w] = &loadBuffers{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := bufs[w]
+			for chunk := range chunks {
+				for _, p := range chunk {
+					if errs[w] == nil {
+						errs[w] = b.add(p, regT)
+					}
+				}
+			}
+			if errs[w] == nil {
+				b.sortRuns()
+			}
+		}()
+	}
 	var (
-		b    loadBuffers
-		regT = r.clock().UTC()
-		i    int
+		chunk []*Person
+		n     int
+		err   error
 	)
 	for p := range persons {
-		if i++; i%4096 == 0 && ctx.Err() != nil {
-			return LoadStats{}, ctx.Err()
+		if n++; n%4096 == 0 && ctx.Err() != nil {
+			err = ctx.Err()
+			break
 		}
-		if err := b.add(p, regT); err != nil {
-			return LoadStats{}, err
+		chunk = append(chunk, p)
+		if len(chunk) == 2048 {
+			chunks <- chunk
+			chunk = nil
 		}
 	}
-	st := LoadStats{Persons: len(b.persons), Entries: b.entries}
-	files, n, err := r.writeTables(&b)
+	if len(chunk) > 0 {
+		chunks <- chunk
+	}
+	close(chunks)
+	wg.Wait()
+	if err != nil {
+		return LoadStats{}, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return LoadStats{}, err
+	}
+	st := LoadStats{Encode: time.Since(start)}
+	for _, b := range bufs {
+		st.Persons += len(b.persons)
+		st.Entries += b.entries
+	}
+	files, size, err := r.writeTables(bufs)
+	st.Write = time.Since(start) - st.Encode
 	for _, f := range files {
 		defer r.opts.FS.Remove(f)
 	}
 	if err != nil {
 		return st, err
 	}
-	st.Bytes = n
+	st.Bytes = size
 	if err := r.db.Ingest(ctx, files); err != nil {
 		return st, fmt.Errorf("%w: ingest: %v", ErrUnavailable, err)
 	}
 	st.Duration = time.Since(start)
+	st.Ingest = st.Duration - st.Encode - st.Write
 	return st, nil
 }
 
@@ -92,6 +141,7 @@ type loadBuffers struct {
 	residences []resRec
 	births     []birthRec
 	names      [2]keyArena // folded and phonetic name keys
+	nameCache  nameCache
 	entries    int
 	scratch    []Entry
 }
@@ -149,7 +199,7 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		b.residences = append(b.residences, rr)
 	}
 	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
-	f, ph := nameKeys(snap.Name, in.PNR)
+	f, ph := b.nameCache.keys(snap.Name, in.PNR)
 	b.names[0].add(f)
 	b.names[1].add(ph)
 	return nil
@@ -171,16 +221,10 @@ func (a *keyArena) key(i int) []byte {
 	return a.buf[k[0] : k[0]+k[1]]
 }
 
-func (a *keyArena) write(w *sstable.Writer) error {
+func (a *keyArena) sort() {
 	slices.SortFunc(a.keys, func(x, y [2]uint32) int {
 		return bytes.Compare(a.buf[x[0]:x[0]+x[1]], a.buf[y[0]:y[0]+y[1]])
 	})
-	for i := range a.keys {
-		if err := w.Set(a.key(i), nil); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func appendLenPrefixed(dst []byte, h *Entry) []byte {
@@ -212,70 +256,123 @@ func loadEntries(dst []Entry, p *Person, regT time.Time) []Entry {
 	return dst
 }
 
-// writeTables sorts the buffers and writes one sstable per key space, in
-// parallel. It returns the file names and the bytes written.
-func (r *Register) writeTables(b *loadBuffers) ([]string, int64, error) {
+// sortRuns sorts one worker's buffers; writeTables merges the runs.
+func (b *loadBuffers) sortRuns() {
 	slices.SortFunc(b.persons, func(x, y loadRec) int { return cmp.Compare(x.pnr, y.pnr) })
-	for i := 1; i < len(b.persons); i++ {
-		if b.persons[i].pnr == b.persons[i-1].pnr {
-			return nil, 0, invalid("pnr", "appears twice in the load")
+	slices.SortFunc(b.residences, func(x, y resRec) int { return bytes.Compare(x.key[:], y.key[:]) })
+	slices.SortFunc(b.births, func(x, y birthRec) int {
+		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+	})
+	for i := range b.names {
+		b.names[i].sort()
+	}
+}
+
+// mergeRuns calls emit for the elements of sorted runs in merged order:
+// run r has lens[r] elements and cmp compares element i of run a with
+// element j of run b.
+func mergeRuns(lens []int, cmp func(a, i, b, j int) int, emit func(r, i int) error) error {
+	pos := make([]int, len(lens))
+	for {
+		best := -1
+		for r := range lens {
+			if pos[r] < lens[r] && (best < 0 || cmp(r, pos[r], best, pos[best]) < 0) {
+				best = r
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		if err := emit(best, pos[best]); err != nil {
+			return err
+		}
+		pos[best]++
+	}
+}
+
+// writeTables writes one sstable per key space, merging the workers' sorted
+// runs, two tables at a time. It returns the file names and bytes written.
+func (r *Register) writeTables(bufs []*loadBuffers) ([]string, int64, error) {
+	lens := func(f func(b *loadBuffers) int) []int {
+		out := make([]int, len(bufs))
+		for i, b := range bufs {
+			out[i] = f(b)
+		}
+		return out
+	}
+	k := make([]byte, 0, 64)
+	nameJob := func(which int) func(w *sstable.Writer) error {
+		return func(w *sstable.Writer) error {
+			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.names[which].keys) }),
+				func(a, i, b, j int) int {
+					return bytes.Compare(bufs[a].names[which].key(i), bufs[b].names[which].key(j))
+				},
+				func(r, i int) error { return w.Set(bufs[r].names[which].key(i), nil) })
 		}
 	}
-	stamp := time.Now().UnixNano()
 	jobs := []struct {
 		name  string
 		write func(w *sstable.Writer) error
 	}{
-		{"residence", func(w *sstable.Writer) error {
-			slices.SortFunc(b.residences, func(x, y resRec) int { return bytes.Compare(x.key[:], y.key[:]) })
-			var v enc
-			for i := range b.residences {
-				v.b = v.b[:0]
-				v.u32(uint32(b.residences[i].to))
-				if err := w.Set(b.residences[i].key[:], v.b); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
-		{"phonetic", b.names[1].write},
-		{"name", b.names[0].write},
-		{"birth", func(w *sstable.Writer) error {
-			slices.SortFunc(b.births, func(x, y birthRec) int {
-				return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
-			})
-			k := make([]byte, 0, birthKeyLen)
-			for _, br := range b.births {
-				if err := w.Set(appendBirthKey(k[:0], br.birth, br.pnr), nil); err != nil {
-					return err
-				}
-			}
-			return nil
+		{"person", func(w *sstable.Writer) error {
+			var prev pnr.PNR
+			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.persons) }),
+				func(a, i, b, j int) int { return cmp.Compare(bufs[a].persons[i].pnr, bufs[b].persons[j].pnr) },
+				func(r, i int) error {
+					rec := bufs[r].persons[i]
+					if rec.pnr == prev {
+						return invalid("pnr", "appears twice in the load")
+					}
+					prev = rec.pnr
+					return w.Set(appendPersonKey(k[:0], rec.pnr), bufs[r].arena[rec.off:rec.off+uint64(rec.personLen)])
+				})
 		}},
 		{"history", func(w *sstable.Writer) error {
-			k := make([]byte, 0, historyKeyLn)
-			for _, rec := range b.persons {
-				e := b.arena[rec.off+uint64(rec.personLen) : rec.off+uint64(rec.personLen)+uint64(rec.entriesLen)]
-				for ord := 0; ord < int(rec.nEntries); ord++ {
-					l := int(e[0])<<8 | int(e[1])
-					if err := w.Set(appendHistoryKey(k[:0], rec.pnr, 0, uint8(ord)), e[2:2+l]); err != nil {
-						return err
+			hk := make([]byte, 0, historyKeyLn)
+			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.persons) }),
+				func(a, i, b, j int) int { return cmp.Compare(bufs[a].persons[i].pnr, bufs[b].persons[j].pnr) },
+				func(r, i int) error {
+					rec := bufs[r].persons[i]
+					at := rec.off + uint64(rec.personLen)
+					e := bufs[r].arena[at : at+uint64(rec.entriesLen)]
+					for ord := 0; ord < int(rec.nEntries); ord++ {
+						l := int(e[0])<<8 | int(e[1])
+						if err := w.Set(appendHistoryKey(hk[:0], rec.pnr, 0, uint8(ord)), e[2:2+l]); err != nil {
+							return err
+						}
+						e = e[2+l:]
 					}
-					e = e[2+l:]
-				}
-			}
-			return nil
+					return nil
+				})
 		}},
-		{"person", func(w *sstable.Writer) error {
-			k := make([]byte, 0, personKeyLen)
-			for _, rec := range b.persons {
-				if err := w.Set(appendPersonKey(k[:0], rec.pnr), b.arena[rec.off:rec.off+uint64(rec.personLen)]); err != nil {
-					return err
-				}
-			}
-			return nil
+		{"residence", func(w *sstable.Writer) error {
+			var v enc
+			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.residences) }),
+				func(a, i, b, j int) int {
+					return bytes.Compare(bufs[a].residences[i].key[:], bufs[b].residences[j].key[:])
+				},
+				func(r, i int) error {
+					v.b = v.b[:0]
+					v.u32(uint32(bufs[r].residences[i].to))
+					return w.Set(bufs[r].residences[i].key[:], v.b)
+				})
 		}},
+		{"birth", func(w *sstable.Writer) error {
+			bk := make([]byte, 0, birthKeyLen)
+			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.births) }),
+				func(a, i, b, j int) int {
+					x, y := bufs[a].births[i], bufs[b].births[j]
+					return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+				},
+				func(r, i int) error {
+					br := bufs[r].births[i]
+					return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
+				})
+		}},
+		{"name", nameJob(0)},
+		{"phonetic", nameJob(1)},
 	}
+	stamp := time.Now().UnixNano()
 	files := make([]string, len(jobs))
 	sizes := make([]int64, len(jobs))
 	errs := make([]error, len(jobs))
@@ -295,6 +392,12 @@ func (r *Register) writeTables(b *loadBuffers) ([]string, int64, error) {
 	var total int64
 	for _, n := range sizes {
 		total += n
+	}
+	for _, err := range errs {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return files, total, err
+		}
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -128,16 +128,40 @@ func class(c byte) byte {
 // nameKeys are the search index keys of a person's name: the folded last
 // name with the folded given names, and the same as sound keys.
 func nameKeys(n Name, p interface{ AppendKey([]byte) []byte }) (folded, phonetic []byte) {
-	last := FoldName(n.Last)
-	given := FoldName(n.First + " " + n.Middle)
+	return (*nameCache)(nil).keys(n, p)
+}
+
+// nameCache remembers folded and sound keys of names seen before (a bulk
+// load meets the same names again and again). A nil cache computes.
+type nameCache struct {
+	fold, sound map[string]string
+}
+
+func (c *nameCache) get(m *map[string]string, s string, f func(string) string) string {
+	if c == nil {
+		return f(s)
+	}
+	if v, ok := (*m)[s]; ok {
+		return v
+	}
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	v := f(s)
+	if len(*m) < 1<<16 {
+		(*m)[s] = v
+	}
+	return v
+}
+
+func (c *nameCache) keys(n Name, p interface{ AppendKey([]byte) []byte }) (folded, phonetic []byte) {
+	var fm, sm *map[string]string
+	if c != nil {
+		fm, sm = &c.fold, &c.sound
+	}
+	last := c.get(fm, n.Last, FoldName)
+	given := c.get(fm, n.First+" "+n.Middle, FoldName)
 	folded = appendNameKey(nil, tagName, last, given, p)
-	var pl, pg []string
-	for _, w := range strings.Fields(last) {
-		pl = append(pl, PhoneticName(w))
-	}
-	for _, w := range strings.Fields(given) {
-		pg = append(pg, PhoneticName(w))
-	}
-	phonetic = appendNameKey(nil, tagPhonetic, strings.Join(pl, " "), strings.Join(pg, " "), p)
+	phonetic = appendNameKey(nil, tagPhonetic, c.get(sm, last, phoneticWords), c.get(sm, given, phoneticWords), p)
 	return folded, phonetic
 }

@@ -25,7 +25,7 @@ type entryID struct {
 // with replaced and annulled entries and the annulments themselves
 // removed, sorted by valid time, then registration order.
 func effective(entries []Entry, known time.Time) []Entry {
-	replaced := map[entryID]bool{}
+	var replaced map[entryID]bool
 	out := make([]Entry, 0, len(entries))
 	for i := range entries {
 		h := &entries[i]
@@ -33,6 +33,9 @@ func effective(entries []Entry, known time.Time) []Entry {
 			continue
 		}
 		if h.Marker == MarkCorrects || h.Marker == MarkAnnuls {
+			if replaced == nil {
+				replaced = map[entryID]bool{}
+			}
 			replaced[entryID{h.Fact, h.Target, h.Protection}] = true
 		}
 	}
@@ -46,16 +49,30 @@ func effective(entries []Entry, known time.Time) []Entry {
 		}
 		out = append(out, h)
 	}
-	slices.SortStableFunc(out, func(a, b Entry) int {
-		if a.From != b.From {
-			return cmpU(uint64(a.From), uint64(b.From))
-		}
-		if a.Seq != b.Seq {
-			return cmpU(a.Seq, b.Seq)
-		}
-		return cmpU(uint64(a.Ord), uint64(b.Ord))
-	})
+	sortEntries(out)
 	return out
+}
+
+// sortEntries orders entries by valid date, then registration order.
+func sortEntries(out []Entry) {
+	sorted := true
+	for i := 1; i < len(out) && sorted; i++ {
+		sorted = entryLess(&out[i-1], &out[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	slices.SortStableFunc(out, func(a, b Entry) int { return entryLess(&a, &b) })
+}
+
+func entryLess(a, b *Entry) int {
+	if a.From != b.From {
+		return cmpU(uint64(a.From), uint64(b.From))
+	}
+	if a.Seq != b.Seq {
+		return cmpU(a.Seq, b.Seq)
+	}
+	return cmpU(uint64(a.Ord), uint64(b.Ord))
 }
 
 func cmpU(a, b uint64) int {
@@ -85,7 +102,7 @@ func replay(base *Person, eff []Entry, at date.Date) (*Person, bool) {
 		PNR: base.PNR, PreviousPNR: base.PreviousPNR, Sex: base.Sex,
 		BirthDate: base.BirthDate, Mother: base.Mother, Father: base.Father,
 	}
-	prot := map[Protection]*Entry{}
+	var prot [ProtectMarketing + 1]*Entry
 	for i := range eff {
 		h := &eff[i]
 		if h.From > at {
@@ -107,7 +124,9 @@ func replay(base *Person, eff []Entry, at date.Date) (*Person, bool) {
 		case FactCitizenship:
 			p.Citizenship, p.CitizenFrom = h.Citizenship, h.From
 		case FactProtection:
-			prot[h.Protection] = h
+			if h.Protection.Valid() {
+				prot[h.Protection] = h
+			}
 		case FactChild:
 			if h.On {
 				if !slices.Contains(p.Children, h.Child) {
