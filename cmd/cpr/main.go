@@ -38,6 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the register: HTTP API, embedded storage", runServe},
+		{"load", "build a synthetic population into a data directory", runLoad},
 		{"pnr", "personnummer tools: pnr check", runPNR},
 		{"version", "print the version", func(_ context.Context, _ []string, _ io.Reader, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "cpr", version)

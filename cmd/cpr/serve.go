@@ -13,27 +13,46 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cpr/access"
+	"cpr/api"
 	"cpr/register"
 )
 
 // serveConfig is everything "cpr serve" is told, by flag or environment.
 type serveConfig struct {
-	data string
-	addr string
-	demo bool
+	data        string
+	addr        string
+	demo        bool
+	demoPersons int
+	tokenTTL    time.Duration
+	logLevel    string
+}
+
+func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	c := &serveConfig{}
+	fs.StringVar(&c.data, "data", envOr("CPR_DATA", "./data"), "data directory (env CPR_DATA)")
+	fs.StringVar(&c.addr, "addr", envOr("CPR_ADDR", "127.0.0.1:8080"), "HTTP listen address; port 0 picks a free port (env CPR_ADDR)")
+	fs.BoolVar(&c.demo, "demo", os.Getenv("CPR_DEMO") == "1", "load a demo population into an empty register and write DATA/demo-tokens.json (env CPR_DEMO=1)")
+	fs.IntVar(&c.demoPersons, "demo-persons", envInt("CPR_DEMO_PERSONS", 100_000), "size of the demo population (env CPR_DEMO_PERSONS)")
+	fs.DurationVar(&c.tokenTTL, "demo-token-ttl", 30*24*time.Hour, "lifetime of the demo tokens")
+	fs.StringVar(&c.logLevel, "log-level", envOr("CPR_LOG_LEVEL", "info"), "debug, info, warn or error (env CPR_LOG_LEVEL)")
+	return fs, c
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	var c serveConfig
-	fs.StringVar(&c.data, "data", envOr("CPR_DATA", "./data"), "data directory (env CPR_DATA)")
-	fs.StringVar(&c.addr, "addr", envOr("CPR_ADDR", "127.0.0.1:8080"), "HTTP listen address (env CPR_ADDR)")
-	fs.BoolVar(&c.demo, "demo", os.Getenv("CPR_DEMO") == "1", "load a demo population into an empty register (env CPR_DEMO=1)")
+	fs, c := serveFlags(errOut)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	log := slog.New(slog.NewTextHandler(errOut, nil))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("serve: -log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
 	if err := os.MkdirAll(c.data, 0o750); err != nil {
 		return err
 	}
@@ -42,37 +61,61 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		return err
 	}
 	defer reg.Close()
+	acc := access.New(reg, access.Options{Logger: log})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("cpr serving", "addr", ln.Addr().String(), "version", version)
-	fmt.Fprintf(out, "cpr %s listening on http://%s\n", version, ln.Addr())
+	apiURL := "http://" + ln.Addr().String()
+	if c.demo {
+		if err := setUpDemo(ctx, reg, acc, c, apiURL, log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	promReg := prometheus.NewRegistry()
+	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("cpr serving", "api", apiURL, "version", version)
+	fmt.Fprintf(out, "cpr %s listening on %s\n", version, apiURL)
+	if c.demo {
+		fmt.Fprintf(out, "demo tokens in %s\n", filepath.Join(c.data, "demo-tokens.json"))
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("cpr shutting down")
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shut); err != nil {
+	if err := hs.Shutdown(shut); err != nil {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return reg.Close()
 }
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
+		return n
 	}
 	return def
 }

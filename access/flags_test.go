@@ -1,0 +1,149 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"cpr/pnr"
+)
+
+func TestFlags(t *testing.T) {
+	rules := Rules{ManyPersons: 3, Window: 10 * time.Minute}
+	p := func(i int) pnr.PNR { return testPNR(t, i) }
+	min := func(m int) time.Time { return tuesday10.Add(time.Duration(m) * time.Minute) }
+	read := func(user string, role Role, person pnr.PNR, at time.Time) Entry {
+		return Entry{Time: at, User: user, Role: role, PNR: person, Call: "GET /v1/persons/{pnr}", Outcome: OutcomeRead, Status: 200}
+	}
+	clerk := func(at time.Time, userK, personK uint16) Entry {
+		e := read("clerk1", RoleClerk, p(1), at)
+		e.UserKommune, e.PersonKommune = userK, personK
+		return e
+	}
+	protected := func(e Entry) Entry { e.Protected = true; return e }
+	denied := func(e Entry) Entry { e.Outcome, e.Status = OutcomeDenied, 403; return e }
+	manyReads := func(user string, persons []int, start time.Time, step time.Duration) []Entry {
+		var es []Entry
+		for i, n := range persons {
+			es = append(es, read(user, RoleLookup, p(n), start.Add(time.Duration(i)*step)))
+		}
+		return es
+	}
+	citizenPNR := p(42)
+
+	// want is "rule user entry-index count".
+	tests := []struct {
+		name     string
+		entries  []Entry
+		from, to time.Time
+		want     []string
+	}{
+		{"office hours", []Entry{read("a", RoleLookup, p(1), min(0)), read("a", RoleLookup, p(1), time.Date(2024, 3, 5, 7, 0, 0, 0, tuesday10.Location()))}, time.Time{}, time.Time{}, nil},
+		{"early", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 3, 5, 6, 59, 59, 0, tuesday10.Location()))}, time.Time{}, time.Time{}, []string{"off_hours a 0 1"}},
+		{"late", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 3, 5, 18, 0, 0, 0, tuesday10.Location()))}, time.Time{}, time.Time{}, []string{"off_hours a 0 1"}},
+		{"saturday", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 3, 9, 10, 0, 0, 0, tuesday10.Location()))}, time.Time{}, time.Time{}, []string{"off_hours a 0 1"}},
+		{"sunday", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 3, 10, 12, 0, 0, 0, tuesday10.Location()))}, time.Time{}, time.Time{}, []string{"off_hours a 0 1"}},
+		{"off hours in summer time", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 7, 2, 4, 30, 0, 0, time.UTC))}, time.Time{}, time.Time{}, []string{"off_hours a 0 1"}},
+		{"office hours in summer time", []Entry{read("a", RoleLookup, p(1), time.Date(2024, 7, 2, 5, 30, 0, 0, time.UTC))}, time.Time{}, time.Time{}, nil},
+		{"denied off hours", []Entry{denied(read("a", RoleLookup, p(1), time.Date(2024, 3, 9, 10, 0, 0, 0, tuesday10.Location())))}, time.Time{}, time.Time{}, nil},
+
+		{"clerk own kommune", []Entry{clerk(min(0), 101, 101)}, time.Time{}, time.Time{}, nil},
+		{"clerk other kommune", []Entry{clerk(min(0), 101, 147)}, time.Time{}, time.Time{}, []string{"other_kommune clerk1 0 1"}},
+		{"clerk, person without kommune", []Entry{clerk(min(0), 101, 0)}, time.Time{}, time.Time{}, nil},
+		{"lookup other kommune", []Entry{func() Entry { e := clerk(min(0), 101, 147); e.Role = RoleLookup; return e }()}, time.Time{}, time.Time{}, nil},
+		{"clerk other kommune denied", []Entry{denied(clerk(min(0), 101, 147))}, time.Time{}, time.Time{}, nil},
+
+		{"protected by lookup", []Entry{protected(read("a", RoleLookup, p(1), min(0)))}, time.Time{}, time.Time{}, []string{"protected_person a 0 1"}},
+		{"protected, own data", []Entry{protected(read("cit", RoleCitizen, citizenPNR, min(0)))}, time.Time{}, time.Time{}, nil},
+		{"protected, citizen reading another", []Entry{protected(read("cit", RoleCitizen, p(1), min(0)))}, time.Time{}, time.Time{}, []string{"protected_person cit 0 1"}},
+		{"protected, unknown citizen user", []Entry{protected(read("ghost", RoleCitizen, citizenPNR, min(0)))}, time.Time{}, time.Time{}, []string{"protected_person ghost 0 1"}},
+
+		{"many persons", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 4"}},
+		{"same person many times", manyReads("a", []int{1, 1, 1, 1, 1, 1}, min(0), time.Second), time.Time{}, time.Time{}, nil},
+		{"exactly the limit", manyReads("a", []int{1, 2, 3, 1, 2, 3}, min(0), time.Second), time.Time{}, time.Time{}, nil},
+		{"spread out", manyReads("a", []int{1, 2, 3, 4, 5, 6}, min(0), 4*time.Minute), time.Time{}, time.Time{}, nil},
+		{"window is exclusive", manyReads("a", []int{1, 2, 3, 4}, min(0), 10*time.Minute/3), time.Time{}, time.Time{}, nil},
+		{"two users", append(manyReads("a", []int{1, 2}, min(0), time.Second), manyReads("b", []int{3, 4}, min(1), time.Second)...), time.Time{}, time.Time{}, nil},
+		{"once per window", manyReads("a", []int{1, 2, 3, 4, 5, 6, 7, 8}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 4"}},
+		{"again a window later", manyReads("a", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, min(0), time.Minute),
+			time.Time{}, time.Time{}, []string{"many_persons a 3 4", "many_persons a 13 10"}},
+		{"reads before from count", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), min(3), time.Time{}, []string{"many_persons a 3 4"}},
+		{"flag before from is not reported", manyReads("a", []int{1, 2, 3, 4, 5}, min(0), time.Minute), min(4), time.Time{}, []string{"many_persons a 4 5"}},
+		{"to ends the scan", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, min(3), nil},
+
+		{"all rules at once", []Entry{
+			read("c", RoleLookup, p(1), min(0)), read("c", RoleLookup, p(2), min(0)), read("c", RoleLookup, p(3), min(0)),
+			protected(func() Entry {
+				e := clerk(time.Date(2024, 3, 5, 19, 0, 0, 0, tuesday10.Location()), 101, 147)
+				e.User = "c"
+				return e
+			}()),
+		}, time.Time{}, time.Time{}, []string{"off_hours c 3 1", "other_kommune c 3 1", "protected_person c 3 1"}},
+		{"from and to select", []Entry{
+			read("a", RoleLookup, p(1), time.Date(2024, 3, 9, 10, 0, 0, 0, tuesday10.Location())),
+			read("a", RoleLookup, p(1), time.Date(2024, 3, 9, 11, 0, 0, 0, tuesday10.Location())),
+			read("a", RoleLookup, p(1), time.Date(2024, 3, 9, 12, 0, 0, 0, tuesday10.Location())),
+		}, time.Date(2024, 3, 9, 11, 0, 0, 0, tuesday10.Location()), time.Date(2024, 3, 9, 12, 0, 0, 0, tuesday10.Location()),
+			[]string{"off_hours a 1 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, _ := newTestService(t, Options{Rules: rules})
+			mustCreate(t, s, User{ID: "cit", Role: RoleCitizen, PNR: citizenPNR})
+			if len(tt.entries) > 0 {
+				if err := s.LogMany(tt.entries); err != nil {
+					t.Fatal(err)
+				}
+			}
+			logged, _, err := s.Query(Query{Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Reverse(logged)
+			flags, err := s.Flags(tt.from, tt.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range flags {
+				i := slices.IndexFunc(logged, func(e Entry) bool { return e.ID == f.Entry })
+				if i < 0 {
+					t.Fatalf("flag %+v names no entry", f)
+				}
+				if !f.At.Equal(logged[i].Time) {
+					t.Errorf("flag at %v, entry at %v", f.At, logged[i].Time)
+				}
+				wantPNR := logged[i].PNR
+				if f.Rule == RuleManyPersons {
+					wantPNR = 0
+				}
+				if f.PNR != wantPNR {
+					t.Errorf("flag %s has pnr %v, want %v", f.Rule, f.PNR, wantPNR)
+				}
+				got = append(got, fmt.Sprintf("%s %s %d %d", f.Rule, f.User, i, f.Count))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("flags = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFlagsDefaults(t *testing.T) {
+	r, ok := Rules{}.withDefaults()
+	if !ok || r != (Rules{ManyPersons: 50, Window: 10 * time.Minute, OfficeStart: 7, OfficeEnd: 18}) {
+		t.Fatalf("defaults = %+v, %v", r, ok)
+	}
+	if r, ok := (Rules{OfficeStart: 0, OfficeEnd: 24}).withDefaults(); !ok || r.OfficeStart != 0 || r.OfficeEnd != 24 {
+		t.Fatalf("0-24 = %+v, %v", r, ok)
+	}
+	if r, ok := (Rules{OfficeStart: 18, OfficeEnd: 7}).withDefaults(); ok || r.OfficeStart != 7 {
+		t.Fatalf("18-7 = %+v, %v", r, ok)
+	}
+	s, _, _ := newTestService(t, Options{})
+	if _, err := s.Flags(tuesday10, tuesday10.Add(-1)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Flags(to before from) = %v", err)
+	}
+}

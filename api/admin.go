@@ -1,0 +1,98 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cpr/access"
+	"cpr/address"
+	"cpr/register"
+)
+
+func (s *Server) postUser(c *call) error {
+	var b struct {
+		ID         string `json:"id"`
+		Role       string `json:"role"`
+		Kommune    string `json:"kommune"`
+		PNR        string `json:"pnr"`
+		Subscriber string `json:"subscriber"`
+		Name       string `json:"name"`
+	}
+	if _, err := c.decode(&b); err != nil {
+		return err
+	}
+	u := access.User{ID: b.ID, Role: access.Role(b.Role), Subscriber: b.Subscriber, Name: b.Name}
+	var err error
+	if b.Kommune != "" {
+		if u.Kommune, err = address.ParseKommunekode(b.Kommune); err != nil {
+			return badField("kommune", err)
+		}
+	}
+	if u.PNR, err = parsePNR("pnr", b.PNR, false); err != nil {
+		return err
+	}
+	u, err = s.acc.CreateUser(u)
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusCreated, userJSON(u))
+}
+
+func userJSON(u access.User) map[string]any {
+	out := map[string]any{"id": u.ID, "role": u.Role, "created": u.Created}
+	if u.Kommune != 0 {
+		out["kommune"] = code4(u.Kommune)
+	}
+	if !u.PNR.IsZero() {
+		out["pnr"] = u.PNR.String()
+	}
+	if u.Subscriber != "" {
+		out["subscriber"] = u.Subscriber
+	}
+	if u.Name != "" {
+		out["name"] = u.Name
+	}
+	return out
+}
+
+func (s *Server) listUsers(c *call) error {
+	us, err := s.acc.Users()
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, u := range us {
+		out = append(out, userJSON(u))
+	}
+	return c.json(http.StatusOK, map[string]any{"users": out})
+}
+
+func (s *Server) postToken(c *call) error {
+	var b struct {
+		User     string  `json:"user"`
+		TTLHours float64 `json:"ttl_hours"`
+	}
+	if _, err := c.decode(&b); err != nil {
+		return err
+	}
+	if b.User == "" {
+		return &fieldError{field: "user", reason: "is required", err: register.ErrInvalid}
+	}
+	if b.TTLHours < 0 {
+		return &fieldError{field: "ttl_hours", reason: "must not be negative", err: register.ErrInvalid}
+	}
+	secret, t, err := s.acc.IssueToken(b.User, time.Duration(b.TTLHours*float64(time.Hour)))
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "user": t.User, "expires": t.Expires})
+}
+
+func (s *Server) revokeToken(c *call) error {
+	if err := s.acc.RevokeToken(c.r.PathValue("id")); err != nil {
+		return err
+	}
+	c.status = http.StatusNoContent
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,262 @@
+package api
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"cpr/access"
+	"cpr/address"
+	"cpr/date"
+	"cpr/pnr"
+	"cpr/register"
+)
+
+// pathPNR reads the {pnr} path value; a citizen may only name their own.
+func (c *call) pathPNR() (pnr.PNR, error) {
+	p, err := pnr.Parse(c.r.PathValue("pnr"))
+	if err != nil {
+		return 0, badField("pnr", err)
+	}
+	if c.user.Role == access.RoleCitizen && p != c.user.PNR {
+		c.logAccess(access.Entry{PNR: p, Outcome: "denied", Status: http.StatusForbidden})
+		c.status = http.StatusForbidden
+		writeProblem(c.w, problemFor(errNotYours))
+		return 0, errAnswered
+	}
+	return p, nil
+}
+
+// errAnswered means the handler has written its answer already.
+var errAnswered = errors.New("api: answered")
+
+// readEntry is the access log entry for reading person p.
+func (s *Server) readEntry(p *register.Person, status int) access.Entry {
+	today := date.InCopenhagen(s.clock())
+	return access.Entry{PNR: p.PNR, Outcome: "read", Status: status, PersonKommune: p.Kommune(),
+		Protected: p.Protected(register.ProtectNameAddress, today)}
+}
+
+func (s *Server) getPerson(c *call) error {
+	p, err := c.pathPNR()
+	if err != nil {
+		return err
+	}
+	q := c.r.URL.Query()
+	var person *register.Person
+	switch at, known := q.Get("at"), q.Get("known"); {
+	case at == "" && known == "":
+		person, err = s.reg.Get(p)
+	default:
+		d := date.InCopenhagen(s.clock())
+		if at != "" {
+			if d, err = date.Parse(at); err != nil {
+				return badField("at", err)
+			}
+		}
+		var kt time.Time
+		if known != "" {
+			if kt, err = time.Parse(time.RFC3339Nano, known); err != nil {
+				return &fieldError{field: "known", reason: "must be an RFC 3339 time", err: register.ErrInvalid}
+			}
+		}
+		person, err = s.reg.AsOf(p, d, kt)
+	}
+	if errors.Is(err, register.ErrNotFound) {
+		if lerr := c.logAccess(access.Entry{PNR: p, Outcome: "read", Status: http.StatusNotFound}); lerr != nil {
+			return lerr
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.logAccess(s.readEntry(person, http.StatusOK)); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, s.personJSON(person))
+}
+
+func (s *Server) getHistory(c *call) error {
+	p, err := c.pathPNR()
+	if err != nil {
+		return err
+	}
+	person, err := s.reg.Get(p)
+	if err != nil {
+		return err
+	}
+	hist, err := s.reg.History(p)
+	if err != nil {
+		return err
+	}
+	if err := c.logAccess(s.readEntry(person, http.StatusOK)); err != nil {
+		return err
+	}
+	out := struct {
+		PNR     string      `json:"pnr"`
+		Entries []entryView `json:"entries"`
+	}{PNR: p.String(), Entries: []entryView{}}
+	for _, h := range hist {
+		out.Entries = append(out.Entries, s.entryJSON(h))
+	}
+	return c.json(http.StatusOK, out)
+}
+
+// parseBirth reads a full or partial birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+func parseBirth(s string) (from, to date.Date, err error) {
+	switch len(s) {
+	case 4:
+		if from, err = date.Parse(s + "-01-01"); err == nil {
+			to, err = date.Parse(s + "-12-31")
+		}
+	case 7:
+		if from, err = date.Parse(s + "-01"); err == nil {
+			to = from
+			for next := to.AddDays(1); next.Month() == from.Month(); next = next.AddDays(1) {
+				to = next
+			}
+		}
+	default:
+		from, err = date.Parse(s)
+		to = from
+	}
+	return from, to, err
+}
+
+func (s *Server) search(c *call) error {
+	v := c.r.URL.Query()
+	q := register.Query{Name: v.Get("name"), Phonetic: v.Get("phonetic") == "true"}
+	var err error
+	if b := v.Get("birth_date"); b != "" {
+		if q.BirthFrom, q.BirthTo, err = parseBirth(b); err != nil {
+			return badField("birth_date", err)
+		}
+	}
+	if sx := v.Get("sex"); sx != "" {
+		if q.Sex, err = pnr.ParseSex(sx); err != nil {
+			return &fieldError{field: "sex", reason: "must be M or F", err: register.ErrInvalid}
+		}
+	}
+	if k := v.Get("kommunekode"); k != "" {
+		if q.Kommune, err = address.ParseKommunekode(k); err != nil {
+			return badField("kommunekode", err)
+		}
+	}
+	if vej := v.Get("vejkode"); vej != "" {
+		a, err := address.Parse(v.Get("kommunekode"), vej, orDefault(v.Get("husnr"), "1"), v.Get("etage"), v.Get("sidedoer"))
+		if err != nil {
+			return badField("address", err)
+		}
+		aq := &register.AddressQuery{Kommune: a.Kommunekode, Vejkode: a.Vejkode, Etage: a.Etage, Sidedoer: a.Sidedoer,
+			Historical: v.Get("historical") == "true"}
+		if v.Get("husnr") != "" {
+			aq.Husnr = a.Husnr
+		}
+		q.Address, q.Kommune = aq, 0
+	}
+	if q.Limit, err = c.queryInt("limit", 20, 500); err != nil {
+		return err
+	}
+	if cur := v.Get("cursor"); cur != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cur)
+		if err != nil {
+			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
+		}
+		if q.After, err = pnr.Parse(string(b)); err != nil {
+			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
+		}
+	}
+	persons, next, err := s.reg.Search(q)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Persons []personView `json:"persons"`
+		Next    string       `json:"next"`
+	}{Persons: []personView{}}
+	entries := make([]access.Entry, 0, len(persons))
+	for _, p := range persons {
+		out.Persons = append(out.Persons, s.personJSON(p))
+		entries = append(entries, s.readEntry(p, http.StatusOK))
+	}
+	if !next.IsZero() {
+		out.Next = base64.RawURLEncoding.EncodeToString([]byte(next.String()))
+	}
+	if err := c.logMany(entries); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, out)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// logMany writes one access log entry per person read.
+func (c *call) logMany(es []access.Entry) error {
+	for i := range es {
+		es[i].User, es[i].Role, es[i].UserKommune = c.user.ID, c.user.Role, c.user.Kommune
+		es[i].Call = c.rt.method + " " + c.rt.pattern
+		es[i].Purpose = purpose(c.r)
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	if err := c.s.acc.LogMany(es); err != nil {
+		c.s.log.Error("api: access log write failed", "err", err)
+		return register.ErrUnavailable
+	}
+	return nil
+}
+
+func (s *Server) residents(c *call) error {
+	v := c.r.URL.Query()
+	a, err := address.Parse(c.r.PathValue("kommunekode"), c.r.PathValue("vejkode"), c.r.PathValue("husnr"),
+		v.Get("etage"), v.Get("sidedoer"))
+	if err != nil {
+		return badField("address", err)
+	}
+	if err := s.reg.Roads().Validate(a); err != nil {
+		return badField("address", err)
+	}
+	on := date.InCopenhagen(s.clock())
+	if at := v.Get("at"); at != "" {
+		if on, err = date.Parse(at); err != nil {
+			return badField("at", err)
+		}
+	}
+	rs, err := s.reg.Residents(a, on)
+	if err != nil {
+		return err
+	}
+	type resident struct {
+		Person personView `json:"person"`
+		From   date.Date  `json:"from"`
+		To     date.Date  `json:"to,omitzero"`
+	}
+	out := struct {
+		Address  *addressView `json:"address"`
+		At       date.Date    `json:"at"`
+		Resident []resident   `json:"residents"`
+	}{Address: s.addressJSON(a), At: on, Resident: []resident{}}
+	var entries []access.Entry
+	for _, r := range rs {
+		p, err := s.reg.AsOf(r.PNR, on, time.Time{})
+		if errors.Is(err, register.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		out.Resident = append(out.Resident, resident{Person: s.personJSON(p), From: r.From, To: r.To})
+		entries = append(entries, s.readEntry(p, http.StatusOK))
+	}
+	if err := c.logMany(entries); err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, out)
+}

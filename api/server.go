@@ -1,0 +1,251 @@
+// Package api is the HTTP API of the register: JSON over HTTP for clerks,
+// lookup users, auditors, citizens and administrators. Every route is in
+// one table (routes.go) that also drives the OpenAPI check; every error
+// goes through one table (problem.go).
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cpr/access"
+	"cpr/register"
+)
+
+// Options configures New. Register and Access are required.
+type Options struct {
+	Register   *register.Register
+	Access     *access.Service
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer // nil: no metrics registered
+	// MaxBody caps request bodies (default 1 MiB).
+	MaxBody int64
+	// Ready reports extra readiness problems (e.g. the event relay lag);
+	// nil means ready.
+	Ready func() error
+	// Clock is the server's clock (default time.Now).
+	Clock func() time.Time
+}
+
+// Server serves the API.
+type Server struct {
+	reg     *register.Register
+	acc     *access.Service
+	log     *slog.Logger
+	maxBody int64
+	ready   func() error
+	clock   func() time.Time
+	metrics    *metrics
+	registerer prometheus.Registerer
+	mux        *http.ServeMux
+	routes  []route
+}
+
+// New builds the server and registers its metrics.
+func New(o Options) (*Server, error) {
+	if o.Register == nil || o.Access == nil {
+		return nil, errors.New("api: Register and Access are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	s := &Server{reg: o.Register, acc: o.Access, log: o.Logger, maxBody: o.MaxBody, ready: o.Ready, clock: o.Clock,
+		registerer: o.Registerer}
+	m, err := newMetrics(o.Registerer, o.Register)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.routes = s.table()
+	s.mux = http.NewServeMux()
+	for i := range s.routes {
+		rt := &s.routes[i]
+		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	s.mux.Handle("/", s.wrap(&route{pattern: "unmatched", h: func(c *call) error {
+		return errNoRoute
+	}}))
+	return s, nil
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// route is one entry of the API: who may call it and what it does.
+type route struct {
+	method, pattern string
+	roles           []access.Role // nil: no token needed
+	summary         string
+	h               func(*call) error
+}
+
+// call is one request on its way through a handler.
+type call struct {
+	s      *Server
+	w      http.ResponseWriter
+	r      *http.Request
+	rt     *route
+	user   access.User
+	status int
+}
+
+func (s *Server) wrap(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c := &call{s: s, w: w, r: r, rt: rt}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("api: panic", "route", rt.pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				c.fail(errors.New("panic"))
+			}
+			s.metrics.observe(rt.method+" "+rt.pattern, c.status, time.Since(start))
+		}()
+		if rt.roles != nil {
+			if err := c.authenticate(); err != nil {
+				c.deny(err)
+				return
+			}
+		}
+		if err := rt.h(c); err != nil && !errors.Is(err, errAnswered) {
+			c.fail(err)
+		}
+	})
+}
+
+func (c *call) authenticate() error {
+	h := c.r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || secret == "" {
+		return access.ErrNoToken
+	}
+	u, _, err := c.s.acc.Authenticate(strings.TrimSpace(secret))
+	if err != nil {
+		return err
+	}
+	c.user = u
+	for _, role := range c.rt.roles {
+		if role == u.Role {
+			return nil
+		}
+	}
+	return errForbidden
+}
+
+// deny answers a refused request and writes it to the access log.
+func (c *call) deny(err error) {
+	p := problemFor(err)
+	c.logAccess(access.Entry{Outcome: "denied", Status: p.Status})
+	c.status = p.Status
+	writeProblem(c.w, p)
+}
+
+// fail answers an error. Refusals of access are logged as denied.
+func (c *call) fail(err error) {
+	p := problemFor(err)
+	if p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
+		c.logAccess(access.Entry{Outcome: "denied", Status: p.Status})
+	}
+	if p.Status >= 500 {
+		// The error may carry internals; it stays in the process log.
+		c.s.log.Error("api: request failed", "route", c.rt.pattern, "err", err)
+		p.Detail = ""
+	}
+	c.status = p.Status
+	writeProblem(c.w, p)
+}
+
+// logAccess writes one access log entry for this call.
+func (c *call) logAccess(e access.Entry) error {
+	e.User, e.Role, e.UserKommune = c.user.ID, c.user.Role, c.user.Kommune
+	if e.User == "" {
+		e.User = "-"
+	}
+	e.Call = c.rt.method + " " + c.rt.pattern
+	e.Purpose = purpose(c.r)
+	if err := c.s.acc.Log(e); err != nil {
+		c.s.log.Error("api: access log write failed", "err", err)
+		return fmt.Errorf("%w: access log", register.ErrUnavailable)
+	}
+	return nil
+}
+
+func purpose(r *http.Request) string {
+	p := r.Header.Get("X-Purpose")
+	if len(p) > 200 {
+		p = p[:200]
+	}
+	return strings.ToValidUTF8(p, "")
+}
+
+// json answers v with status.
+func (c *call) json(status int, v any) error {
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.Header().Set("Cache-Control", "no-store")
+	c.w.WriteHeader(status)
+	c.status = status
+	return json.NewEncoder(c.w).Encode(v)
+}
+
+// decode reads a JSON body into v: size-capped, unknown fields refused.
+func (c *call) decode(v any) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, c.s.maxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, errBodyTooLarge
+	}
+	if err != nil {
+		return nil, errMalformedBody
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			return nil, &fieldError{field: te.Field, reason: "has the wrong type", err: errMalformedBody}
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return nil, errMalformedBody
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return nil, &fieldError{field: field, reason: "is not a field of this request", err: errUnknownField}
+		}
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, errMalformedBody
+	}
+	if dec.More() {
+		return nil, errMalformedBody
+	}
+	return body, nil
+}
+
+func (c *call) queryInt(name string, def, max int) (int, error) {
+	v := c.r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, &fieldError{field: name, reason: fmt.Sprintf("must be a number 1-%d", max), err: register.ErrInvalid}
+	}
+	return n, nil
+}
