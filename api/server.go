@@ -39,16 +39,16 @@ type Options struct {
 
 // Server serves the API.
 type Server struct {
-	reg     *register.Register
-	acc     *access.Service
-	log     *slog.Logger
-	maxBody int64
-	ready   func() error
-	clock   func() time.Time
+	reg        *register.Register
+	acc        *access.Service
+	log        *slog.Logger
+	maxBody    int64
+	ready      func() error
+	clock      func() time.Time
 	metrics    *metrics
 	registerer prometheus.Registerer
 	mux        *http.ServeMux
-	routes  []route
+	routes     []route
 }
 
 // New builds the server and registers its metrics.
