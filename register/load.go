@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
@@ -53,13 +54,17 @@ func (r *Register) Load(ctx context.Context, persons iter.Seq[*Person]) (LoadSta
 		return LoadStats{}, ErrNotEmpty
 	}
 	regT := r.clock().UTC()
+	stamp := fmt.Sprintf("load-%d", time.Now().UnixNano())
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	bufs := make([]*loadBuffers, workers)
+	for w := range bufs {
+		bufs[w] = r.newLoadBuffers(fmt.Sprintf("%s-w%d", stamp, w))
+		defer bufs[w].remove()
+	}
 	errs := make([]error, workers)
 	chunks := make(chan []*Person, workers*2)
 	var wg sync.WaitGroup
 	for w := range workers {
-		bufs[w] = &loadBuffers{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -72,7 +77,7 @@ func (r *Register) Load(ctx context.Context, persons iter.Seq[*Person]) (LoadSta
 				}
 			}
 			if errs[w] == nil {
-				b.sortRuns()
+				errs[w] = b.finish()
 			}
 		}()
 	}
@@ -101,14 +106,18 @@ func (r *Register) Load(ctx context.Context, persons iter.Seq[*Person]) (LoadSta
 		return LoadStats{}, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return LoadStats{}, err
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return LoadStats{}, err
+		}
+		return LoadStats{}, fmt.Errorf("%w: load: %v", ErrUnavailable, err)
 	}
 	st := LoadStats{Encode: time.Since(start)}
 	for _, b := range bufs {
-		st.Persons += len(b.persons)
+		st.Persons += b.persons
 		st.Entries += b.entries
 	}
-	files, size, err := r.writeTables(bufs)
+	files, size, err := r.writeTables(bufs, stamp)
 	st.Write = time.Since(start) - st.Encode
 	for _, f := range files {
 		defer r.opts.FS.Remove(f)
@@ -134,29 +143,17 @@ func (r *Register) hasPersons() bool {
 	return it.First()
 }
 
-// loadBuffers holds the encoded population until it is sorted.
+// loadBuffers is one load worker's output: spilled records of every key
+// space but the small birth date index, which stays in memory.
 type loadBuffers struct {
-	arena      []byte
-	persons    []loadRec
-	residences []resRec
-	births     []birthRec
-	names      [2]keyArena // folded and phonetic name keys
-	nameCache  nameCache
-	entries    int
-	scratch    []Entry
-}
-
-type loadRec struct {
-	pnr        pnr.PNR
-	off        uint64 // person value, then the entries, each length-prefixed
-	personLen  uint32
-	entriesLen uint32
-	nEntries   uint8
-}
-
-type resRec struct {
-	key [residenceLen]byte
-	to  date.Date
+	persons, entries int
+	people           *spill // pnr -> person value, entries
+	residences       *spill // residence key -> to
+	names            [2]*spill
+	births           []birthRec
+	nameCache        nameCache
+	scratch          []Entry
+	rec, val         []byte
 }
 
 type birthRec struct {
@@ -164,6 +161,56 @@ type birthRec struct {
 	pnr   pnr.PNR
 }
 
+func (r *Register) newLoadBuffers(prefix string) *loadBuffers {
+	path := func(s string) string { return r.opts.FS.PathJoin(r.dir, prefix+"-"+s) }
+	return &loadBuffers{
+		// A pnr starts with the day of birth: 32 buckets in key order.
+		people: newSpill(r.opts.FS, path("person"), 32, func(k []byte) int {
+			return int(binary.BigEndian.Uint64(k) / 100_000_000)
+		}),
+		// A residence key starts with the kommunekode (< 1000).
+		residences: newSpill(r.opts.FS, path("residence"), 100, func(k []byte) int {
+			return int(binary.BigEndian.Uint16(k[1:3])) / 10
+		}),
+		names: [2]*spill{
+			newSpill(r.opts.FS, path("name"), 30, nameBucket),
+			newSpill(r.opts.FS, path("phonetic"), 30, nameBucket),
+		},
+	}
+}
+
+// nameBucket buckets name keys by the first byte of the last name, in
+// byte order.
+func nameBucket(k []byte) int {
+	switch c := k[1]; {
+	case c < '0':
+		return 0
+	case c <= '9':
+		return 1
+	case c < 'a':
+		return 2
+	case c <= 'z':
+		return 3 + int(c-'a')
+	}
+	return 29
+}
+
+func (b *loadBuffers) finish() error {
+	slices.SortFunc(b.births, func(x, y birthRec) int {
+		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+	})
+	return errors.Join(b.people.finish(), b.residences.finish(), b.names[0].finish(), b.names[1].finish())
+}
+
+func (b *loadBuffers) remove() {
+	b.people.remove()
+	b.residences.remove()
+	b.names[0].remove()
+	b.names[1].remove()
+}
+
+// add encodes one person: its record and history entries (derived by the
+// same fold as every change), its residence, name and birth date keys.
 func (b *loadBuffers) add(in *Person, regT time.Time) error {
 	if in == nil || in.PNR.IsZero() {
 		return invalid("pnr", "is required")
@@ -182,49 +229,37 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		return invalid("status", "is required")
 	}
 	snap.CurrentPNR = in.CurrentPNR
-	off := uint64(len(b.arena))
-	b.arena = appendPerson(b.arena, snap)
-	pl := uint32(uint64(len(b.arena)) - off)
+	b.rec = appendPerson(b.rec[:0], snap)
+	v := binary.AppendUvarint(b.val[:0], uint64(len(b.rec)))
+	v = append(v, b.rec...)
 	for i := range es {
 		es[i].Ord = uint8(i)
-		b.arena = appendLenPrefixed(b.arena, &es[i])
+		v = appendLenPrefixed(v, &es[i])
 	}
-	b.persons = append(b.persons, loadRec{pnr: in.PNR, off: off, personLen: pl,
-		entriesLen: uint32(uint64(len(b.arena))-off) - pl, nEntries: uint8(len(es))})
+	b.val = v
+	var key [pnrLen]byte
+	in.PNR.AppendKey(key[:0])
+	if err := b.people.add(key[:], v); err != nil {
+		return err
+	}
+	b.persons++
 	b.entries += len(es)
+	var rk [residenceLen]byte
+	var rv enc
 	for _, pp := range residencePeriods(eff) {
-		var rr resRec
-		appendResidenceKey(rr.key[:0], pp.addr, in.PNR, pp.from)
-		rr.to = pp.to
-		b.residences = append(b.residences, rr)
+		appendResidenceKey(rk[:0], pp.addr, in.PNR, pp.from)
+		rv.b = rv.b[:0]
+		rv.u32(uint32(pp.to))
+		if err := b.residences.add(rk[:], rv.b); err != nil {
+			return err
+		}
 	}
 	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
 	f, ph := b.nameCache.keys(snap.Name, in.PNR)
-	b.names[0].add(f)
-	b.names[1].add(ph)
-	return nil
-}
-
-// keyArena holds variable-length keys back to back.
-type keyArena struct {
-	buf  []byte
-	keys [][2]uint32 // offset, length
-}
-
-func (a *keyArena) add(k []byte) {
-	a.keys = append(a.keys, [2]uint32{uint32(len(a.buf)), uint32(len(k))})
-	a.buf = append(a.buf, k...)
-}
-
-func (a *keyArena) key(i int) []byte {
-	k := a.keys[i]
-	return a.buf[k[0] : k[0]+k[1]]
-}
-
-func (a *keyArena) sort() {
-	slices.SortFunc(a.keys, func(x, y [2]uint32) int {
-		return bytes.Compare(a.buf[x[0]:x[0]+x[1]], a.buf[y[0]:y[0]+y[1]])
-	})
+	if err := b.names[0].add(f, nil); err != nil {
+		return err
+	}
+	return b.names[1].add(ph, nil)
 }
 
 func appendLenPrefixed(dst []byte, h *Entry) []byte {
@@ -256,16 +291,166 @@ func loadEntries(dst []Entry, p *Person, regT time.Time) []Entry {
 	return dst
 }
 
-// sortRuns sorts one worker's buffers; writeTables merges the runs.
-func (b *loadBuffers) sortRuns() {
-	slices.SortFunc(b.persons, func(x, y loadRec) int { return cmp.Compare(x.pnr, y.pnr) })
-	slices.SortFunc(b.residences, func(x, y resRec) int { return bytes.Compare(x.key[:], y.key[:]) })
-	slices.SortFunc(b.births, func(x, y birthRec) int {
-		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
-	})
-	for i := range b.names {
-		b.names[i].sort()
+// writeTables writes one sstable per key space from the workers' spills,
+// one bucket in memory at a time, persons and history in one goroutine
+// and the other key spaces in another. It returns the file names and the
+// bytes written.
+func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int64, error) {
+	path := func(s string) string { return r.opts.FS.PathJoin(r.dir, stamp+"-"+s+".sst") }
+	spills := func(f func(b *loadBuffers) *spill) []*spill {
+		out := make([]*spill, len(bufs))
+		for i, b := range bufs {
+			out[i] = f(b)
+		}
+		return out
 	}
+	var (
+		files []string
+		total int64
+		mu    sync.Mutex
+	)
+	table := func(name string) (*sstable.Writer, func() error, error) {
+		f, err := r.opts.FS.Create(path(name), "")
+		if err != nil {
+			return nil, nil, err
+		}
+		mu.Lock()
+		files = append(files, path(name))
+		mu.Unlock()
+		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
+		return w, func() error {
+			if err := w.Close(); err != nil {
+				return err
+			}
+			st, err := r.opts.FS.Stat(path(name))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			total += st.Size()
+			mu.Unlock()
+			return nil
+		}, nil
+	}
+	// copySpill writes every record of a set of spills, in key order.
+	copySpill := func(name string, ss []*spill, buckets int) error {
+		w, done, err := table(name)
+		if err != nil {
+			return err
+		}
+		var buf []byte
+		var recs []kv
+		for i := range buckets {
+			if recs, buf, err = sortedBucket(ss, i, buf, recs); err != nil {
+				w.Close()
+				return err
+			}
+			for _, rec := range recs {
+				if err := w.Set(rec.k, rec.v); err != nil {
+					w.Close()
+					return err
+				}
+			}
+		}
+		return done()
+	}
+	people := func() error {
+		pw, pdone, err := table("person")
+		if err != nil {
+			return err
+		}
+		hw, hdone, err := table("history")
+		if err != nil {
+			pw.Close()
+			return err
+		}
+		fail := func(err error) error { pw.Close(); hw.Close(); return err }
+		var (
+			buf  []byte
+			recs []kv
+			pk   = make([]byte, 0, personKeyLen)
+			hk   = make([]byte, 0, historyKeyLn)
+		)
+		ps := spills(func(b *loadBuffers) *spill { return b.people })
+		for i := range 32 {
+			if recs, buf, err = sortedBucket(ps, i, buf, recs); err != nil {
+				return fail(err)
+			}
+			for j, rec := range recs {
+				if j > 0 && bytes.Equal(recs[j-1].k, rec.k) {
+					return fail(invalid("pnr", "appears twice in the load"))
+				}
+				p, err := decodePNR(rec.k)
+				if err != nil {
+					return fail(err)
+				}
+				pl, n := binary.Uvarint(rec.v)
+				if n <= 0 || uint64(len(rec.v)-n) < pl {
+					return fail(fmt.Errorf("%w: spilled person", ErrCorrupt))
+				}
+				if err := pw.Set(appendPersonKey(pk[:0], p), rec.v[n:n+int(pl)]); err != nil {
+					return fail(err)
+				}
+				e := rec.v[n+int(pl):]
+				for ord := 0; len(e) > 0; ord++ {
+					l := int(e[0])<<8 | int(e[1])
+					if err := hw.Set(appendHistoryKey(hk[:0], p, 0, uint8(ord)), e[2:2+l]); err != nil {
+						return fail(err)
+					}
+					e = e[2+l:]
+				}
+			}
+		}
+		return errors.Join(pdone(), hdone())
+	}
+	rest := func() error {
+		if err := copySpill("residence", spills(func(b *loadBuffers) *spill { return b.residences }), 100); err != nil {
+			return err
+		}
+		if err := copySpill("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 30); err != nil {
+			return err
+		}
+		if err := copySpill("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 30); err != nil {
+			return err
+		}
+		w, done, err := table("birth")
+		if err != nil {
+			return err
+		}
+		lens := make([]int, len(bufs))
+		for i, b := range bufs {
+			lens[i] = len(b.births)
+		}
+		bk := make([]byte, 0, birthKeyLen)
+		err = mergeRuns(lens, func(a, i, b, j int) int {
+			x, y := bufs[a].births[i], bufs[b].births[j]
+			return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+		}, func(ri, i int) error {
+			br := bufs[ri].births[i]
+			return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
+		})
+		if err != nil {
+			w.Close()
+			return err
+		}
+		return done()
+	}
+	var wg sync.WaitGroup
+	var perr, rerr error
+	wg.Add(2)
+	go func() { defer wg.Done(); perr = people() }()
+	go func() { defer wg.Done(); rerr = rest() }()
+	wg.Wait()
+	var ie *InputError
+	for _, err := range []error{perr, rerr} {
+		if errors.As(err, &ie) {
+			return files, total, err
+		}
+	}
+	if err := errors.Join(perr, rerr); err != nil {
+		return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
+	}
+	return files, total, nil
 }
 
 // mergeRuns calls emit for the elements of sorted runs in merged order:
@@ -288,141 +473,4 @@ func mergeRuns(lens []int, cmp func(a, i, b, j int) int, emit func(r, i int) err
 		}
 		pos[best]++
 	}
-}
-
-// writeTables writes one sstable per key space, merging the workers' sorted
-// runs, two tables at a time. It returns the file names and bytes written.
-func (r *Register) writeTables(bufs []*loadBuffers) ([]string, int64, error) {
-	lens := func(f func(b *loadBuffers) int) []int {
-		out := make([]int, len(bufs))
-		for i, b := range bufs {
-			out[i] = f(b)
-		}
-		return out
-	}
-	k := make([]byte, 0, 64)
-	nameJob := func(which int) func(w *sstable.Writer) error {
-		return func(w *sstable.Writer) error {
-			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.names[which].keys) }),
-				func(a, i, b, j int) int {
-					return bytes.Compare(bufs[a].names[which].key(i), bufs[b].names[which].key(j))
-				},
-				func(r, i int) error { return w.Set(bufs[r].names[which].key(i), nil) })
-		}
-	}
-	jobs := []struct {
-		name  string
-		write func(w *sstable.Writer) error
-	}{
-		{"person", func(w *sstable.Writer) error {
-			var prev pnr.PNR
-			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.persons) }),
-				func(a, i, b, j int) int { return cmp.Compare(bufs[a].persons[i].pnr, bufs[b].persons[j].pnr) },
-				func(r, i int) error {
-					rec := bufs[r].persons[i]
-					if rec.pnr == prev {
-						return invalid("pnr", "appears twice in the load")
-					}
-					prev = rec.pnr
-					return w.Set(appendPersonKey(k[:0], rec.pnr), bufs[r].arena[rec.off:rec.off+uint64(rec.personLen)])
-				})
-		}},
-		{"history", func(w *sstable.Writer) error {
-			hk := make([]byte, 0, historyKeyLn)
-			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.persons) }),
-				func(a, i, b, j int) int { return cmp.Compare(bufs[a].persons[i].pnr, bufs[b].persons[j].pnr) },
-				func(r, i int) error {
-					rec := bufs[r].persons[i]
-					at := rec.off + uint64(rec.personLen)
-					e := bufs[r].arena[at : at+uint64(rec.entriesLen)]
-					for ord := 0; ord < int(rec.nEntries); ord++ {
-						l := int(e[0])<<8 | int(e[1])
-						if err := w.Set(appendHistoryKey(hk[:0], rec.pnr, 0, uint8(ord)), e[2:2+l]); err != nil {
-							return err
-						}
-						e = e[2+l:]
-					}
-					return nil
-				})
-		}},
-		{"residence", func(w *sstable.Writer) error {
-			var v enc
-			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.residences) }),
-				func(a, i, b, j int) int {
-					return bytes.Compare(bufs[a].residences[i].key[:], bufs[b].residences[j].key[:])
-				},
-				func(r, i int) error {
-					v.b = v.b[:0]
-					v.u32(uint32(bufs[r].residences[i].to))
-					return w.Set(bufs[r].residences[i].key[:], v.b)
-				})
-		}},
-		{"birth", func(w *sstable.Writer) error {
-			bk := make([]byte, 0, birthKeyLen)
-			return mergeRuns(lens(func(b *loadBuffers) int { return len(b.births) }),
-				func(a, i, b, j int) int {
-					x, y := bufs[a].births[i], bufs[b].births[j]
-					return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
-				},
-				func(r, i int) error {
-					br := bufs[r].births[i]
-					return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
-				})
-		}},
-		{"name", nameJob(0)},
-		{"phonetic", nameJob(1)},
-	}
-	stamp := time.Now().UnixNano()
-	files := make([]string, len(jobs))
-	sizes := make([]int64, len(jobs))
-	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
-	for i, j := range jobs {
-		files[i] = r.opts.FS.PathJoin(r.dir, fmt.Sprintf("load-%d-%s.sst", stamp, j.name))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			sizes[i], errs[i] = r.writeTable(files[i], j.write)
-		}()
-	}
-	wg.Wait()
-	var total int64
-	for _, n := range sizes {
-		total += n
-	}
-	for _, err := range errs {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			return files, total, err
-		}
-	}
-	for _, err := range errs {
-		if err != nil {
-			return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
-		}
-	}
-	return files, total, nil
-}
-
-func (r *Register) writeTable(name string, fill func(*sstable.Writer) error) (int64, error) {
-	f, err := r.opts.FS.Create(name, "")
-	if err != nil {
-		return 0, err
-	}
-	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
-	if err := fill(w); err != nil {
-		w.Close()
-		return 0, err
-	}
-	if err := w.Close(); err != nil {
-		return 0, err
-	}
-	st, err := r.opts.FS.Stat(name)
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
 }

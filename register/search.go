@@ -53,14 +53,19 @@ func (r *Register) Search(q Query) ([]*Person, pnr.PNR, error) {
 	var (
 		cands []pnr.PNR
 		err   error
-		given []string
 	)
-	last, given := splitName(q.Name)
+	splits := splitName(q.Name)
 	switch {
 	case q.Address != nil:
 		cands, err = r.addressCandidates(q.Address, today)
-	case last != "":
-		cands, err = r.nameCandidates(last, q.Phonetic)
+	case len(splits) > 0:
+		for _, sp := range splits {
+			c, err := r.nameCandidates(sp.last, q.Phonetic)
+			if err != nil {
+				return nil, 0, err
+			}
+			cands = append(cands, c...)
+		}
 	case q.BirthFrom != 0 || q.BirthTo != 0:
 		to := q.BirthTo
 		if to == 0 {
@@ -92,14 +97,14 @@ func (r *Register) Search(q Query) ([]*Person, pnr.PNR, error) {
 		} else if err != nil {
 			return nil, 0, err
 		}
-		if matches(person, q, last, given) {
+		if matches(person, q, splits) {
 			out = append(out, person)
 		}
 	}
 	return out, 0, nil
 }
 
-func matches(p *Person, q Query, last string, given []string) bool {
+func matches(p *Person, q Query, splits []nameSplit) bool {
 	switch p.Status {
 	case StatusPNRChanged, StatusAnnulled, StatusDuplicate:
 		return false
@@ -113,33 +118,48 @@ func matches(p *Person, q Query, last string, given []string) bool {
 	if (q.BirthFrom != 0 && p.BirthDate < q.BirthFrom) || (q.BirthTo != 0 && p.BirthDate > q.BirthTo) {
 		return false
 	}
-	if last == "" {
+	if len(splits) == 0 {
 		return true
 	}
-	if FoldName(p.Name.Last) != last && !(q.Phonetic && phoneticWords(p.Name.Last) == phoneticWords(last)) {
-		return false
-	}
 	have := strings.Fields(FoldName(p.Name.First + " " + p.Name.Middle))
-	for _, g := range given {
-		if !slices.ContainsFunc(have, func(h string) bool {
-			return strings.HasPrefix(h, g) || (q.Phonetic && PhoneticName(h) == PhoneticName(g))
+	for _, sp := range splits {
+		if FoldName(p.Name.Last) != sp.last && !(q.Phonetic && phoneticWords(p.Name.Last) == phoneticWords(sp.last)) {
+			continue
+		}
+		if !slices.ContainsFunc(sp.given, func(g string) bool {
+			return !slices.ContainsFunc(have, func(h string) bool {
+				return strings.HasPrefix(h, g) || (q.Phonetic && PhoneticName(h) == PhoneticName(g))
+			})
 		}) {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
-// splitName reads a name query: "Hansen, Jens" or "Jens Hansen".
-func splitName(s string) (last string, given []string) {
+// nameSplit is one reading of a name query: a last name and given names.
+type nameSplit struct {
+	last  string
+	given []string
+}
+
+// splitName reads a name query. "Hansen, Jens" is one reading; "Karla de
+// Vries" is read with the last name "vries", "de vries" and "karla de
+// vries" in turn, since last names can have several words.
+func splitName(s string) []nameSplit {
 	if i := strings.IndexByte(s, ','); i >= 0 {
-		return FoldName(s[:i]), strings.Fields(FoldName(s[i+1:]))
+		last := FoldName(s[:i])
+		if last == "" {
+			return nil
+		}
+		return []nameSplit{{last, strings.Fields(FoldName(s[i+1:]))}}
 	}
 	words := strings.Fields(FoldName(s))
-	if len(words) == 0 {
-		return "", nil
+	var out []nameSplit
+	for i := len(words) - 1; i >= 0 && len(out) < 3; i-- {
+		out = append(out, nameSplit{strings.Join(words[i:], " "), words[:i]})
 	}
-	return words[len(words)-1], words[:len(words)-1]
+	return out
 }
 
 func phoneticWords(s string) string {
