@@ -7,6 +7,7 @@ import (
 	"cpr/access"
 	"cpr/address"
 	"cpr/register"
+	"cpr/wire"
 )
 
 func (s *Server) postUser(c *call) error {
@@ -41,7 +42,7 @@ func (s *Server) postUser(c *call) error {
 func userJSON(u access.User) map[string]any {
 	out := map[string]any{"id": u.ID, "role": u.Role, "created": u.Created}
 	if u.Kommune != 0 {
-		out["kommune"] = code4(u.Kommune)
+		out["kommune"] = wire.Code4(u.Kommune)
 	}
 	if !u.PNR.IsZero() {
 		out["pnr"] = u.PNR.String()

@@ -11,6 +11,7 @@ import (
 	"cpr/date"
 	"cpr/pnr"
 	"cpr/register"
+	"cpr/wire"
 )
 
 // pathPNR reads the {pnr} path value; a citizen may only name their own.
@@ -75,7 +76,7 @@ func (s *Server) getPerson(c *call) error {
 	if err := c.logAccess(s.readEntry(person, http.StatusOK)); err != nil {
 		return err
 	}
-	return c.json(http.StatusOK, s.personJSON(person))
+	return c.json(http.StatusOK, wire.PersonOf(person, s.reg.Roads()))
 }
 
 func (s *Server) getHistory(c *call) error {
@@ -95,11 +96,11 @@ func (s *Server) getHistory(c *call) error {
 		return err
 	}
 	out := struct {
-		PNR     string      `json:"pnr"`
-		Entries []entryView `json:"entries"`
-	}{PNR: p.String(), Entries: []entryView{}}
+		PNR     string       `json:"pnr"`
+		Entries []wire.Entry `json:"entries"`
+	}{PNR: p.String(), Entries: []wire.Entry{}}
 	for _, h := range hist {
-		out.Entries = append(out.Entries, s.entryJSON(h))
+		out.Entries = append(out.Entries, wire.EntryOf(h, s.reg.Roads()))
 	}
 	return c.json(http.StatusOK, out)
 }
@@ -173,12 +174,12 @@ func (s *Server) search(c *call) error {
 		return err
 	}
 	out := struct {
-		Persons []personView `json:"persons"`
-		Next    string       `json:"next"`
-	}{Persons: []personView{}}
+		Persons []wire.Person `json:"persons"`
+		Next    string        `json:"next"`
+	}{Persons: []wire.Person{}}
 	entries := make([]access.Entry, 0, len(persons))
 	for _, p := range persons {
-		out.Persons = append(out.Persons, s.personJSON(p))
+		out.Persons = append(out.Persons, wire.PersonOf(p, s.reg.Roads()))
 		entries = append(entries, s.readEntry(p, http.StatusOK))
 	}
 	if !next.IsZero() {
@@ -235,15 +236,15 @@ func (s *Server) residents(c *call) error {
 		return err
 	}
 	type resident struct {
-		Person personView `json:"person"`
-		From   date.Date  `json:"from"`
-		To     date.Date  `json:"to,omitzero"`
+		Person wire.Person `json:"person"`
+		From   date.Date   `json:"from"`
+		To     date.Date   `json:"to,omitzero"`
 	}
 	out := struct {
-		Address  *addressView `json:"address"`
-		At       date.Date    `json:"at"`
-		Resident []resident   `json:"residents"`
-	}{Address: s.addressJSON(a), At: on, Resident: []resident{}}
+		Address  *wire.Address `json:"address"`
+		At       date.Date     `json:"at"`
+		Resident []resident    `json:"residents"`
+	}{Address: wire.AddressOf(a, s.reg.Roads()), At: on, Resident: []resident{}}
 	var entries []access.Entry
 	for _, r := range rs {
 		p, err := s.reg.AsOf(r.PNR, on, time.Time{})
@@ -252,7 +253,7 @@ func (s *Server) residents(c *call) error {
 		} else if err != nil {
 			return err
 		}
-		out.Resident = append(out.Resident, resident{Person: s.personJSON(p), From: r.From, To: r.To})
+		out.Resident = append(out.Resident, resident{Person: wire.PersonOf(p, s.reg.Roads()), From: r.From, To: r.To})
 		entries = append(entries, s.readEntry(p, http.StatusOK))
 	}
 	if err := c.logMany(entries); err != nil {

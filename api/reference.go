@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cpr/address"
+	"cpr/wire"
 )
 
 func (s *Server) kommuner(c *call) error {
@@ -13,7 +14,7 @@ func (s *Server) kommuner(c *call) error {
 	}
 	out := []k{}
 	for _, km := range address.Kommuner() {
-		out = append(out, k{code4(km.Code), km.Name})
+		out = append(out, k{wire.Code4(km.Code), km.Name})
 	}
 	return c.json(http.StatusOK, map[string]any{"kommuner": out})
 }
@@ -31,7 +32,7 @@ func (s *Server) roads(c *call) error {
 	}
 	out := []road{}
 	for _, r := range s.reg.Roads().InKommune(code) {
-		out = append(out, road{code4(r.Vejkode), r.Name, code4(r.Postnr), r.By})
+		out = append(out, road{wire.Code4(r.Vejkode), r.Name, wire.Code4(r.Postnr), r.By})
 	}
 	return c.json(http.StatusOK, map[string]any{"roads": out})
 }
