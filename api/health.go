@@ -20,6 +20,9 @@ func (s *Server) readyz(c *call) error {
 		out["status"], out["storage"] = "not ready", "last commit failed"
 		status = http.StatusServiceUnavailable
 	}
+	if s.events != nil {
+		out["events"] = s.events()
+	}
 	if s.ready != nil {
 		if err := s.ready(); err != nil {
 			out["status"], out["detail"] = "not ready", err.Error()

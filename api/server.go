@@ -30,9 +30,10 @@ type Options struct {
 	Registerer prometheus.Registerer // nil: no metrics registered
 	// MaxBody caps request bodies (default 1 MiB).
 	MaxBody int64
-	// Ready reports extra readiness problems (e.g. the event relay lag);
-	// nil means ready.
+	// Ready reports extra readiness problems; nil means ready.
 	Ready func() error
+	// Events reports the event relay's state for /readyz (nil: none).
+	Events func() any
 	// Clock is the server's clock (default time.Now).
 	Clock func() time.Time
 }
@@ -44,6 +45,7 @@ type Server struct {
 	log        *slog.Logger
 	maxBody    int64
 	ready      func() error
+	events     func() any
 	clock      func() time.Time
 	metrics    *metrics
 	registerer prometheus.Registerer
@@ -65,7 +67,7 @@ func New(o Options) (*Server, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	s := &Server{reg: o.Register, acc: o.Access, log: o.Logger, maxBody: o.MaxBody, ready: o.Ready, clock: o.Clock,
+	s := &Server{reg: o.Register, acc: o.Access, log: o.Logger, maxBody: o.MaxBody, ready: o.Ready, events: o.Events, clock: o.Clock,
 		registerer: o.Registerer}
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {

@@ -38,7 +38,7 @@ type demoNATS struct {
 
 // setUpDemo loads the demo population into an empty register, creates the
 // demo users once, and issues fresh tokens on every start.
-func setUpDemo(ctx context.Context, reg *register.Register, acc *access.Service, c *serveConfig, apiURL string, log *slog.Logger) error {
+func setUpDemo(ctx context.Context, reg *register.Register, acc *access.Service, c *serveConfig, apiURL string, nats *demoNATS, log *slog.Logger) error {
 	if reg.LastSeq() == 0 {
 		st, err := reg.Load(ctx, population.Generate(population.Config{Persons: c.demoPersons, Seed: 1}))
 		switch {
@@ -61,7 +61,7 @@ func setUpDemo(ctx context.Context, reg *register.Register, acc *access.Service,
 		{ID: "clerk-0751", Role: access.RoleClerk, Kommune: 751, Name: "Demo clerk, Aarhus"},
 		{ID: "citizen", Role: access.RoleCitizen, PNR: citizen},
 	}
-	f := demoFile{API: apiURL}
+	f := demoFile{API: apiURL, NATS: nats}
 	for _, u := range users {
 		if _, err := acc.CreateUser(u); err != nil && !errors.Is(err, access.ErrExists) {
 			return fmt.Errorf("demo: user %s: %w", u.ID, err)

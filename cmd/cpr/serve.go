@@ -17,6 +17,7 @@ import (
 
 	"cpr/access"
 	"cpr/api"
+	"cpr/events"
 	"cpr/register"
 )
 
@@ -28,6 +29,10 @@ type serveConfig struct {
 	demoPersons int
 	tokenTTL    time.Duration
 	logLevel    string
+	natsAddr    string
+	natsURL     string
+	natsUser    string
+	natsPass    string
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -40,6 +45,10 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.demoPersons, "demo-persons", envInt("CPR_DEMO_PERSONS", 100_000), "size of the demo population (env CPR_DEMO_PERSONS)")
 	fs.DurationVar(&c.tokenTTL, "demo-token-ttl", 30*24*time.Hour, "lifetime of the demo tokens")
 	fs.StringVar(&c.logLevel, "log-level", envOr("CPR_LOG_LEVEL", "info"), "debug, info, warn or error (env CPR_LOG_LEVEL)")
+	fs.StringVar(&c.natsAddr, "nats-addr", envOr("CPR_NATS_ADDR", "127.0.0.1:4222"), "listen address of the embedded NATS server; port 0 picks a free port (env CPR_NATS_ADDR)")
+	fs.StringVar(&c.natsURL, "nats-url", os.Getenv("CPR_NATS_URL"), "use this external NATS server or cluster instead of the embedded one (env CPR_NATS_URL)")
+	fs.StringVar(&c.natsUser, "nats-user", os.Getenv("CPR_NATS_USER"), "user on the external NATS (env CPR_NATS_USER)")
+	fs.StringVar(&c.natsPass, "nats-password", os.Getenv("CPR_NATS_PASSWORD"), "password on the external NATS (env CPR_NATS_PASSWORD)")
 	return fs, c
 }
 
@@ -62,6 +71,19 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	}
 	defer reg.Close()
 	acc := access.New(reg, access.Options{Logger: log})
+	promReg := prometheus.NewRegistry()
+
+	nc, stopNATS, err := startNATS(c, log)
+	if err != nil {
+		return err
+	}
+	defer stopNATS()
+	relay, err := events.StartRelay(events.RelayConfig{Register: reg, URL: nc.url, User: nc.user, Password: nc.password,
+		Logger: log, Registerer: promReg})
+	if err != nil {
+		return err
+	}
+	defer relay.Close()
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -69,19 +91,19 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if c.demo {
-		if err := setUpDemo(ctx, reg, acc, c, apiURL, log); err != nil {
+		if err := setUpDemo(ctx, reg, acc, c, apiURL, nc.operator, log); err != nil {
 			ln.Close()
 			return err
 		}
 	}
-	promReg := prometheus.NewRegistry()
-	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg})
+	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
+		Events: func() any { return relay.Status() }})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	log.Info("cpr serving", "api", apiURL, "version", version)
+	log.Info("cpr serving", "api", apiURL, "nats", nc.url, "version", version)
 	fmt.Fprintf(out, "cpr %s listening on %s\n", version, apiURL)
 	if c.demo {
 		fmt.Fprintf(out, "demo tokens in %s\n", filepath.Join(c.data, "demo-tokens.json"))
@@ -102,6 +124,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	relay.Close()
 	return reg.Close()
 }
 
