@@ -365,7 +365,7 @@ func decodeSubscriber(v []byte) (*Subscriber, error) {
 		return nil, fmt.Errorf("%w: subscriber scope", ErrCorrupt)
 	}
 	s := &Subscriber{ID: j.ID, Name: j.Name, Kind: j.Kind, TaskNumber: j.TaskNumber, Scope: sc,
-		Circle: Circle{Kommuner: j.Kommuner, AgeMin: j.AgeMin, AgeMax: j.AgeMax, Marks: j.Marks},
+		Circle:  Circle{Kommuner: j.Kommuner, AgeMin: j.AgeMin, AgeMax: j.AgeMax, Marks: j.Marks},
 		Created: j.Created, Updated: j.Updated}
 	copy(s.Secret[:], j.Secret)
 	for _, k := range j.Kinds {
