@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -82,7 +83,11 @@ func (s *Server) postToken(c *call) error {
 	if b.TTLHours < 0 {
 		return &fieldError{field: "ttl_hours", reason: "must not be negative", err: register.ErrInvalid}
 	}
+	c.renames = map[string]string{"ttl": "ttl_hours"}
 	secret, t, err := s.acc.IssueToken(b.User, time.Duration(b.TTLHours*float64(time.Hour)))
+	if errors.Is(err, access.ErrNoUser) {
+		return &fieldError{field: "user", reason: "no such user", err: errNoUser}
+	}
 	if err != nil {
 		return err
 	}
@@ -90,7 +95,9 @@ func (s *Server) postToken(c *call) error {
 }
 
 func (s *Server) revokeToken(c *call) error {
-	if err := s.acc.RevokeToken(c.r.PathValue("id")); err != nil {
+	if err := s.acc.RevokeToken(c.r.PathValue("id")); errors.Is(err, access.ErrNoToken) {
+		return errNoToken
+	} else if err != nil {
 		return err
 	}
 	c.status = http.StatusNoContent

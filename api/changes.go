@@ -115,6 +115,11 @@ func (s *Server) change(c *call, body any, build func() (register.Change, uint16
 		if kommune == 0 {
 			kommune = person.Residence.PreviousKommune
 		}
+		if kommune == 0 {
+			// Never lived in a Danish kommune the register knows: any
+			// kommune's clerk may register the change.
+			kommune = c.user.Kommune
+		}
 	}
 	if c.user.Role == access.RoleClerk && kommune != c.user.Kommune {
 		return errWrongKommune
@@ -321,6 +326,7 @@ func (s *Server) postEmigration(c *call) error {
 		Country   uint16   `json:"country"`
 		Lines     []string `json:"lines"`
 	}
+	c.renames = map[string]string{"foreign.country": "country", "foreign.lines": "lines"}
 	return s.personChange(c, &b, func(p pnr.PNR) (register.Change, error) {
 		eff, err := parseDate("effective", b.Effective, true)
 		if err != nil {

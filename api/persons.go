@@ -85,6 +85,12 @@ func (s *Server) getHistory(c *call) error {
 		return err
 	}
 	person, err := s.reg.Get(p)
+	if errors.Is(err, register.ErrNotFound) {
+		if lerr := c.logAccess(access.Entry{PNR: p, Outcome: "read", Status: http.StatusNotFound}); lerr != nil {
+			return lerr
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"cpr/access"
 	"cpr/address"
@@ -33,6 +34,8 @@ var (
 	errMalformedBody = errors.New("api: malformed request body")
 	errNoRoute       = errors.New("api: no such resource")
 	errMethod        = errors.New("api: method not allowed")
+	errNoToken       = errors.New("api: no such token")
+	errNoUser        = errors.New("api: no such user")
 )
 
 // fieldError is bad input in one field of a request.
@@ -72,6 +75,8 @@ var mapping = []struct {
 	{errMalformedBody, http.StatusBadRequest, "malformed_body"},
 	{errNoRoute, http.StatusNotFound, "no_route"},
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
+	{errNoToken, http.StatusNotFound, "no_such_token"},
+	{errNoUser, http.StatusNotFound, "no_such_user"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errWrongKommune, http.StatusForbidden, "wrong_kommune"},
 	{errNotYours, http.StatusForbidden, "not_yours"},
@@ -129,7 +134,7 @@ func problemFor(err error) Problem {
 		if p.Status == http.StatusInternalServerError {
 			p.Status, p.Code = http.StatusBadRequest, "invalid_input"
 		}
-		if errors.As(fe.err, &ae) {
+		if errors.As(fe.err, &ae) && strings.HasSuffix(fe.field, "address") {
 			p.Field = fe.field + "." + ae.Field
 		}
 	case errors.As(err, &ie):

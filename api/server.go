@@ -80,7 +80,11 @@ func New(o Options) (*Server, error) {
 		rt := &s.routes[i]
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
-	s.mux.Handle("/", s.wrap(&route{pattern: "unmatched", h: func(c *call) error {
+	s.mux.Handle("/", s.wrap(&route{method: "ANY", pattern: "unmatched", h: func(c *call) error {
+		if allow := s.allowed(c.r.URL.Path); len(allow) > 0 {
+			c.w.Header().Set("Allow", strings.Join(allow, ", "))
+			return errMethod
+		}
 		return errNoRoute
 	}}))
 	return s, nil
@@ -105,6 +109,8 @@ type call struct {
 	rt     *route
 	user   access.User
 	status int
+	// renames maps a lower layer's field names to this request's.
+	renames map[string]string
 }
 
 func (s *Server) wrap(rt *route) http.Handler {
@@ -149,10 +155,13 @@ func (c *call) authenticate() error {
 	return errForbidden
 }
 
-// deny answers a refused request and writes it to the access log.
+// deny answers a refused request and writes it to the access log; if the
+// log cannot be written, the answer is 503.
 func (c *call) deny(err error) {
 	p := problemFor(err)
-	c.logAccess(access.Entry{Outcome: "denied", Status: p.Status})
+	if lerr := c.logAccess(access.Entry{Outcome: "denied", Status: p.Status}); lerr != nil {
+		p = problemFor(lerr)
+	}
 	c.status = p.Status
 	writeProblem(c.w, p)
 }
@@ -160,8 +169,13 @@ func (c *call) deny(err error) {
 // fail answers an error. Refusals of access are logged as denied.
 func (c *call) fail(err error) {
 	p := problemFor(err)
+	if to, ok := c.renames[p.Field]; ok {
+		p.Field = to
+	}
 	if p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
-		c.logAccess(access.Entry{Outcome: "denied", Status: p.Status})
+		if lerr := c.logAccess(access.Entry{Outcome: "denied", Status: p.Status}); lerr != nil {
+			p = problemFor(lerr)
+		}
 	}
 	if p.Status >= 500 {
 		// The error may carry internals; it stays in the process log.
@@ -175,9 +189,6 @@ func (c *call) fail(err error) {
 // logAccess writes one access log entry for this call.
 func (c *call) logAccess(e access.Entry) error {
 	e.User, e.Role, e.UserKommune = c.user.ID, c.user.Role, c.user.Kommune
-	if e.User == "" {
-		e.User = "-"
-	}
 	e.Call = c.rt.method + " " + c.rt.pattern
 	e.Purpose = purpose(c.r)
 	if err := c.s.acc.Log(e); err != nil {
@@ -225,7 +236,7 @@ func (c *call) decode(v any) ([]byte, error) {
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return nil, errMalformedBody
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			field := unknownFieldPath(body, v)
 			return nil, &fieldError{field: field, reason: "is not a field of this request", err: errUnknownField}
 		}
 		var fe *fieldError

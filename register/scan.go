@@ -1,0 +1,128 @@
+package register
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	datepkg "cpr/date"
+	"cpr/pnr"
+)
+
+// FirstSeqAt returns the sequence number of the first change registered
+// at or after t, or LastSeq()+1 if there is none. Event ids are ULIDs
+// whose first 48 bits are the registration millisecond, so this is a
+// binary search over the journal.
+func (r *Register) FirstSeqAt(t time.Time) (uint64, error) {
+	ms := uint64(t.UnixMilli())
+	lo, hi := uint64(1), r.LastSeq()+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		got, err := r.eventMillis(mid)
+		if err != nil {
+			return 0, err
+		}
+		if got < ms {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// eventMillis reads the registration millisecond of event seq from its id.
+func (r *Register) eventMillis(seq uint64) (uint64, error) {
+	v, closer, err := r.db.Get(appendJournalKey(nil, seq))
+	if err != nil {
+		return 0, fmt.Errorf("%w: journal entry %d: %v", ErrCorrupt, seq, err)
+	}
+	defer closer.Close()
+	if len(v) < 1+6 || v[0] != eventVersion {
+		return 0, fmt.Errorf("%w: journal entry", ErrCorrupt)
+	}
+	var b [8]byte
+	copy(b[2:], v[1:7])
+	return binary.BigEndian.Uint64(b[:]), nil
+}
+
+// Event returns the journal event with sequence number seq.
+func (r *Register) Event(seq uint64) (*Event, error) {
+	v, closer, err := r.db.Get(appendJournalKey(nil, seq))
+	if err == pebble.ErrNotFound {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer closer.Close()
+	return decodeEvent(v)
+}
+
+// Scan calls fn for every person record from pnr from on, in pnr order,
+// with its history entries when withHistory is set (one sequential pass
+// over both key spaces), until fn returns false. The slices passed to fn
+// are reused between calls. It reads one consistent snapshot.
+func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
+	snap := r.db.NewSnapshot()
+	defer snap.Close()
+	lo := appendPersonKey(nil, from)
+	pit, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: []byte{tagPerson + 1}})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer pit.Close()
+	var hit *pebble.Iterator
+	if withHistory {
+		if hit, err = snap.NewIter(&pebble.IterOptions{LowerBound: appendHistoryPrefix(nil, from), UpperBound: []byte{tagHistory + 1}}); err != nil {
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		defer hit.Close()
+		hit.First()
+	}
+	var hist []Entry
+	for ok := pit.First(); ok; ok = pit.Next() {
+		p, err := decodePerson(pit.Value())
+		if err != nil {
+			return err
+		}
+		hist = hist[:0]
+		if hit != nil {
+			prefix := appendHistoryPrefix(make([]byte, 0, 16), p.PNR)
+			for ; hit.Valid() && bytes.Compare(hit.Key(), prefix) < 0; hit.Next() {
+			}
+			for ; hit.Valid() && bytes.HasPrefix(hit.Key(), prefix); hit.Next() {
+				_, seq, ord, err := decodeHistoryKey(hit.Key())
+				if err != nil {
+					return err
+				}
+				h, err := decodeEntry(hit.Value(), seq, ord)
+				if err != nil {
+					return err
+				}
+				hist = append(hist, h)
+			}
+		}
+		if !fn(p, hist) {
+			break
+		}
+	}
+	if err := pit.Error(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// At folds a person's history into the person in force on day at, as
+// known at time known (zero: now): AsOf for a person and history already
+// in hand (from Scan).
+func At(p *Person, history []Entry, at datepkg.Date, known time.Time) (*Person, bool) {
+	return replay(p, effective(history, known), at)
+}
+
+// HistoryView marks replaced entries K or A and fills in valid-to dates:
+// History for entries already in hand (from Scan).
+func HistoryView(history []Entry) []Entry { return historyView(history) }
