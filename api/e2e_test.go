@@ -38,6 +38,7 @@ func TestE2E(t *testing.T) {
 	t.Run("kommune and citizen", func(t *testing.T) { testKommuneAndCitizen(t, h, st) })
 	t.Run("errors", func(t *testing.T) { testErrors(t, h, st) })
 	t.Run("access log", func(t *testing.T) { testAccessLog(t, h, st) })
+	t.Run("subscribers and extracts", func(t *testing.T) { testSubscribers(t, h) })
 	t.Run("metrics", func(t *testing.T) { testMetrics(t, h) })
 	t.Run("no 500", func(t *testing.T) {
 		h.mu.Lock()
@@ -1388,7 +1389,7 @@ func testMetrics(t *testing.T, h *harness) {
 		}
 		for _, rt := range api.Routes() {
 			s := statuses[rt.Key()]
-			if s["200"]+s["201"]+s["204"] == 0 {
+			if s["200"]+s["201"]+s["202"]+s["204"] == 0 {
 				t.Errorf("%s never succeeded: %v", rt.Key(), s)
 			}
 			if rt.Roles == nil {

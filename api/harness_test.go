@@ -145,7 +145,7 @@ func startHarness(t *testing.T) *harness {
 
 	h.acc = access.New(reg, access.Options{Clock: clock.Now})
 	h.prom = prometheus.NewRegistry()
-	srv, err := api.New(api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now})
+	srv, err := api.New(api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now, ExtractDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,10 @@ import (
 	"cpr/access"
 	"cpr/address"
 	"cpr/date"
+	"cpr/extract"
 	"cpr/pnr"
 	"cpr/register"
+	"cpr/subscription"
 )
 
 // Problem is an RFC 9457 problem document. Code is stable; scripts match
@@ -77,6 +79,13 @@ var mapping = []struct {
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{errNoToken, http.StatusNotFound, "no_such_token"},
 	{errNoUser, http.StatusNotFound, "no_such_user"},
+	{errNoExtract, http.StatusNotFound, "no_such_extract"},
+	{errExtractRunning, http.StatusConflict, "extract_not_finished"},
+	{subscription.ErrNotFound, http.StatusNotFound, "no_such_subscriber"},
+	{subscription.ErrNoMark, http.StatusNotFound, "no_such_mark"},
+	{extract.ErrForbidden, http.StatusUnprocessableEntity, "format_not_allowed"},
+	{extract.ErrInvalid, http.StatusBadRequest, "invalid_input"},
+	{subscription.ErrInvalid, http.StatusBadRequest, "invalid_input"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errWrongKommune, http.StatusForbidden, "wrong_kommune"},
 	{errNotYours, http.StatusForbidden, "not_yours"},
@@ -128,6 +137,7 @@ func problemFor(err error) Problem {
 	var ie *register.InputError
 	var ae *address.FieldError
 	var xe *access.FieldError
+	var se *subscription.FieldError
 	switch {
 	case errors.As(err, &fe):
 		p.Field, p.Detail = fe.field, fe.reason
@@ -145,6 +155,8 @@ func problemFor(err error) Problem {
 		}
 	case errors.As(err, &xe):
 		p.Field, p.Detail = xe.Field, xe.Reason
+	case errors.As(err, &se):
+		p.Field, p.Detail = se.Field, se.Reason
 	case p.Status != http.StatusInternalServerError:
 		p.Detail = err.Error()
 	}

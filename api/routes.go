@@ -10,13 +10,14 @@ import (
 )
 
 var (
-	readers  = []access.Role{access.RoleLookup, access.RoleClerk, access.RoleCitizen}
-	lookup   = []access.Role{access.RoleLookup, access.RoleClerk}
-	clerks   = []access.Role{access.RoleClerk}
-	admins   = []access.Role{access.RoleAdmin}
-	auditors = []access.Role{access.RoleAuditor}
-	citizens = []access.Role{access.RoleCitizen}
-	anyone   = []access.Role{access.RoleClerk, access.RoleLookup, access.RoleAuditor, access.RoleCitizen,
+	readers     = []access.Role{access.RoleLookup, access.RoleClerk, access.RoleCitizen}
+	lookup      = []access.Role{access.RoleLookup, access.RoleClerk}
+	clerks      = []access.Role{access.RoleClerk}
+	admins      = []access.Role{access.RoleAdmin}
+	auditors    = []access.Role{access.RoleAuditor}
+	citizens    = []access.Role{access.RoleCitizen}
+	subscribers = []access.Role{access.RoleSubscriber, access.RoleAdmin}
+	anyone      = []access.Role{access.RoleClerk, access.RoleLookup, access.RoleAuditor, access.RoleCitizen,
 		access.RoleSubscriber, access.RoleAdmin}
 )
 
@@ -53,6 +54,15 @@ func (s *Server) table() []route {
 		{"GET", "/v1/users", admins, "list users", s.listUsers},
 		{"POST", "/v1/tokens", admins, "issue a personal token", s.postToken},
 		{"DELETE", "/v1/tokens/{id}", admins, "revoke a token", s.revokeToken},
+
+		{"PUT", "/v1/subscribers/{id}", admins, "create or replace a subscriber", s.putSubscriber},
+		{"GET", "/v1/subscribers/{id}", subscribers, "a subscriber", s.getSubscriber},
+		{"POST", "/v1/subscribers/{id}/marks", admins, "add pnr marks (up to 100,000 a call)", s.postMarks},
+		{"DELETE", "/v1/subscribers/{id}/marks/{pnr}", admins, "remove a pnr mark", s.deleteMark},
+		{"GET", "/v1/subscribers/{id}/change-extracts/{date}", subscribers, "a subscriber's change extract for a day", s.changeExtract},
+		{"POST", "/v1/status-extracts", subscribers, "start a status extract", s.postStatusExtract},
+		{"GET", "/v1/status-extracts/{id}", subscribers, "a status extract's progress", s.getStatusExtract},
+		{"GET", "/v1/status-extracts/{id}/data", subscribers, "a status extract's file", s.getStatusExtractData},
 
 		{"GET", "/v1/access-log", auditors, "the access log", s.accessLog},
 		{"GET", "/v1/access-log/flags", auditors, "unusual access patterns", s.flags},

@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cpr/access"
+	"cpr/extract"
 	"cpr/register"
+	"cpr/subscription"
 )
 
 // Options configures New. Register and Access are required.
@@ -36,6 +38,11 @@ type Options struct {
 	Events func() any
 	// Clock is the server's clock (default time.Now).
 	Clock func() time.Time
+	// Subscriptions is the distribution register (nil: no subscriber
+	// routes answer).
+	Subscriptions *subscription.Registry
+	// ExtractDir holds the files of status extracts.
+	ExtractDir string
 }
 
 // Server serves the API.
@@ -46,6 +53,9 @@ type Server struct {
 	maxBody    int64
 	ready      func() error
 	events     func() any
+	subs       *subscription.Registry
+	extractor  *extract.Extractor
+	jobs       *jobs
 	clock      func() time.Time
 	metrics    *metrics
 	registerer prometheus.Registerer
@@ -69,6 +79,15 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{reg: o.Register, acc: o.Access, log: o.Logger, maxBody: o.MaxBody, ready: o.Ready, events: o.Events, clock: o.Clock,
 		registerer: o.Registerer}
+	if o.Subscriptions == nil {
+		var err error
+		if o.Subscriptions, err = subscription.Open(o.Register, o.Clock); err != nil {
+			return nil, err
+		}
+	}
+	s.subs = o.Subscriptions
+	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
+	s.jobs = newJobs(o.ExtractDir)
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
 		return nil, err
@@ -89,6 +108,9 @@ func New(o Options) (*Server, error) {
 	}}))
 	return s, nil
 }
+
+// Close cancels the status extracts being made and waits for them.
+func (s *Server) Close() { s.jobs.close() }
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.mux }

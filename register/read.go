@@ -27,6 +27,11 @@ func (r *Register) Get(p pnr.PNR) (*Person, error) {
 	return r.AsOf(p, today, time.Time{})
 }
 
+// InForce reports whether the stored record p (from Scan) is the person in
+// force on day today: no fact registered ahead of time, no protection run
+// out. If not, fold its history with At.
+func (p *Person) InForce(today date.Date) bool { return !needsReplay(p, today) }
+
 // needsReplay reports whether the stored record (the person at the latest
 // valid date) differs from the person today: a fact registered ahead of
 // time, or a protection that has run out.

@@ -126,3 +126,33 @@ func At(p *Person, history []Entry, at datepkg.Date, known time.Time) (*Person, 
 // HistoryView marks replaced entries K or A and fills in valid-to dates:
 // History for entries already in hand (from Scan).
 func HistoryView(history []Entry) []Entry { return historyView(history) }
+
+// EstimatePersons estimates, without reading them, how many persons are
+// stored, and how many live in each of the given kommuner, from the disk
+// space their keys take (Pebble's estimate). It is a sizing figure only.
+func (r *Register) EstimatePersons(kommuner []uint16) (all int, inKommuner int, err error) {
+	per, err := r.db.EstimateDiskUsage([]byte{tagPerson}, []byte{tagPerson + 1})
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	res, err := r.db.EstimateDiskUsage([]byte{tagResidence}, []byte{tagResidence + 1})
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	const personBytes = 60 // a stored person record, compressed, on average
+	all = int(per / personBytes)
+	if res == 0 || len(kommuner) == 0 {
+		return all, 0, nil
+	}
+	var in uint64
+	for _, k := range kommuner {
+		lo := binary.BigEndian.AppendUint16([]byte{tagResidence}, k)
+		hi := binary.BigEndian.AppendUint16([]byte{tagResidence}, k+1)
+		n, err := r.db.EstimateDiskUsage(lo, hi)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		in += n
+	}
+	return all, int(float64(all) * float64(in) / float64(res)), nil
+}

@@ -230,8 +230,8 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 			return 0, &FieldError{fmt.Sprintf("marks[%d].pnr", i), "is required"}
 		case s.Kind == Private && m.Key == "":
 			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "is required for a private subscriber"}
-		case len(m.Key) > 64:
-			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "at most 64 characters"}
+		case len(m.Key) > 10:
+			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "at most 10 characters (it stands in the 10-character pnr field)"}
 		}
 		if seen[m.PNR] {
 			continue

@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		return fmt.Errorf("serve: -log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
-	if err := os.MkdirAll(c.data, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(c.data, "extracts"), 0o750); err != nil {
 		return err
 	}
 	reg, err := register.Open(filepath.Join(c.data, "register"), register.Options{Logger: log})
@@ -97,7 +97,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		}
 	}
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
-		Events: func() any { return relay.Status() }})
+		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts")})
 	if err != nil {
 		ln.Close()
 		return err
@@ -124,6 +124,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	srv.Close()
 	relay.Close()
 	return reg.Close()
 }

@@ -1,0 +1,262 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"cpr/access"
+	"cpr/date"
+	"cpr/extract"
+	"cpr/register"
+)
+
+var (
+	errNoExtract      = errors.New("api: no such status extract")
+	errExtractRunning = errors.New("api: the status extract is not finished")
+)
+
+func contentType(f extract.Format) string {
+	switch f {
+	case extract.JSONL:
+		return "application/x-ndjson"
+	case extract.CSV:
+		return "text/csv; charset=utf-8"
+	}
+	return "text/plain; charset=iso-8859-1"
+}
+
+// changeExtract answers a subscriber's change extract for a day. It is
+// produced on request, and the same day asked twice gives the same bytes.
+func (s *Server) changeExtract(c *call) error {
+	id := c.r.PathValue("id")
+	if err := c.ownSubscriber(id); err != nil {
+		return err
+	}
+	day, err := date.Parse(c.r.PathValue("date"))
+	if err != nil {
+		return badField("date", err)
+	}
+	if day > date.InCopenhagen(s.clock()) {
+		return &fieldError{field: "date", reason: "is in the future", err: register.ErrInvalid}
+	}
+	f, err := extract.ParseFormat(c.r.URL.Query().Get("format"))
+	if err != nil {
+		return &fieldError{field: "format", reason: "must be p12170, jsonl or csv", err: register.ErrInvalid}
+	}
+	sub, _, err := s.subs.Get(id)
+	if err != nil {
+		return err
+	}
+	// Produce into a temporary file, so an error is still a clean problem.
+	tmp, err := os.CreateTemp("", "cpr-change-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	st, err := s.extractor.Change(c.r.Context(), id, day, f, tmp)
+	if err != nil {
+		return err
+	}
+	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusOK}); err != nil {
+		return err
+	}
+	if _, err := tmp.Seek(0, 0); err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", contentType(f))
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, day, f)+`"`)
+	c.w.Header().Set("X-Extract-Persons", itoa(st.Persons))
+	c.w.Header().Set("X-Extract-Records", itoa(st.Records))
+	c.status = http.StatusOK
+	http.ServeContent(c.w, c.r, "", time.Time{}, tmp)
+	return nil
+}
+
+// statusJob is one status extract being made or made.
+type statusJob struct {
+	ID         string           `json:"id"`
+	Subscriber string           `json:"subscriber"`
+	Date       date.Date        `json:"date"`
+	Format     extract.Format   `json:"format"`
+	Status     string           `json:"status"` // running, done, failed
+	Estimate   extract.Estimate `json:"estimate"`
+	Done       int              `json:"persons_done"`
+	Stats      *extract.Stats   `json:"stats,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	Started    time.Time        `json:"started"`
+	Finished   *time.Time       `json:"finished,omitempty"`
+	path       string
+}
+
+// jobs runs status extracts in the background, one file each in dir.
+type jobs struct {
+	mu   sync.Mutex
+	dir  string
+	all  map[string]*statusJob
+	wg   sync.WaitGroup
+	stop context.CancelFunc
+	ctx  context.Context
+}
+
+func newJobs(dir string) *jobs {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &jobs{dir: dir, all: map[string]*statusJob{}, ctx: ctx, stop: cancel}
+}
+
+// close cancels the running extracts and waits for them.
+func (j *jobs) close() {
+	j.stop()
+	j.wg.Wait()
+}
+
+func (j *jobs) get(id string) (statusJob, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	job, ok := j.all[id]
+	if !ok {
+		return statusJob{}, false
+	}
+	return *job, true
+}
+
+func (s *Server) postStatusExtract(c *call) error {
+	var b struct {
+		Subscriber string `json:"subscriber"`
+		Date       string `json:"date"`
+		Format     string `json:"format"`
+	}
+	if _, err := c.decode(&b); err != nil {
+		return err
+	}
+	if err := c.ownSubscriber(b.Subscriber); err != nil {
+		return err
+	}
+	on := date.InCopenhagen(s.clock())
+	var err error
+	if b.Date != "" {
+		if on, err = date.Parse(b.Date); err != nil {
+			return badField("date", err)
+		}
+	}
+	f, err := extract.ParseFormat(b.Format)
+	if err != nil {
+		return &fieldError{field: "format", reason: "must be p12170, jsonl or csv", err: register.ErrInvalid}
+	}
+	est, err := s.extractor.EstimateStatus(b.Subscriber, f)
+	if err != nil {
+		return err
+	}
+	if _, err := s.extractor.Check(b.Subscriber, f); err != nil {
+		return err
+	}
+	if s.jobs.dir == "" {
+		return fmt.Errorf("%w: no extract directory", register.ErrUnavailable)
+	}
+	var rb [8]byte
+	rand.Read(rb[:])
+	job := &statusJob{ID: hex.EncodeToString(rb[:]), Subscriber: b.Subscriber, Date: on, Format: f, Status: "running",
+		Estimate: est, Started: s.clock().UTC()}
+	job.path = filepath.Join(s.jobs.dir, job.ID+"."+string(f))
+	s.jobs.mu.Lock()
+	s.jobs.all[job.ID] = job
+	s.jobs.mu.Unlock()
+	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusAccepted}); err != nil {
+		return err
+	}
+	s.jobs.wg.Add(1)
+	go s.runStatus(job)
+	return c.json(http.StatusAccepted, *job)
+}
+
+func (s *Server) runStatus(job *statusJob) {
+	defer s.jobs.wg.Done()
+	fail := func(err error) {
+		s.log.Error("api: status extract failed", "extract", job.ID, "err", err)
+		s.jobs.mu.Lock()
+		job.Status, job.Error = "failed", "the extract could not be made"
+		now := s.clock().UTC()
+		job.Finished = &now
+		s.jobs.mu.Unlock()
+	}
+	f, err := os.Create(job.path + ".tmp")
+	if err != nil {
+		fail(err)
+		return
+	}
+	st, err := s.extractor.Status(s.jobs.ctx, job.Subscriber, job.Date, job.Format, f, func(n int) {
+		s.jobs.mu.Lock()
+		job.Done = n
+		s.jobs.mu.Unlock()
+	})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(job.path+".tmp", job.path)
+	}
+	if err != nil {
+		os.Remove(job.path + ".tmp")
+		fail(err)
+		return
+	}
+	s.jobs.mu.Lock()
+	job.Status, job.Stats, job.Done = "done", &st, st.Persons
+	now := s.clock().UTC()
+	job.Finished = &now
+	s.jobs.mu.Unlock()
+}
+
+func (c *call) statusJob() (statusJob, error) {
+	job, ok := c.s.jobs.get(c.r.PathValue("id"))
+	if !ok {
+		return job, errNoExtract
+	}
+	if err := c.ownSubscriber(job.Subscriber); err != nil {
+		return job, err
+	}
+	return job, nil
+}
+
+func (s *Server) getStatusExtract(c *call) error {
+	job, err := c.statusJob()
+	if err != nil {
+		return err
+	}
+	return c.json(http.StatusOK, job)
+}
+
+func (s *Server) getStatusExtractData(c *call) error {
+	job, err := c.statusJob()
+	if err != nil {
+		return err
+	}
+	if job.Status != "done" {
+		return errExtractRunning
+	}
+	f, err := os.Open(job.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sub, _, err := s.subs.Get(job.Subscriber)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", contentType(job.Format))
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, job.Date, job.Format)+`"`)
+	c.status = http.StatusOK
+	http.ServeContent(c.w, c.r, "", time.Time{}, f)
+	return nil
+}

@@ -1,0 +1,177 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"time"
+
+	"cpr/date"
+	"cpr/pnr"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+// Extractor produces extracts from a register and its subscribers.
+type Extractor struct {
+	Reg  *register.Register
+	Subs *subscription.Registry
+}
+
+func (x *Extractor) subscriber(id string, f Format) (*subscription.Subscriber, error) {
+	s, _, err := x.Subs.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if f == P12170 && s.Kind == subscription.Private {
+		return nil, ErrForbidden
+	}
+	return &s, nil
+}
+
+func (x *Extractor) identity(s *subscription.Subscriber) identity {
+	id := identity{sub: s}
+	if s.Kind == subscription.Private {
+		id.keys = func(p pnr.PNR) (string, bool) { return x.Subs.CustomerKey(s.ID, p) }
+	}
+	return id
+}
+
+// names looks up relatives' names for records 012 and 015, as known at
+// known, remembering the last few thousand.
+func (x *Extractor) names(on date.Date, known time.Time) func(pnr.PNR) (register.Name, bool) {
+	cache := map[pnr.PNR]register.Name{}
+	return func(p pnr.PNR) (register.Name, bool) {
+		if n, ok := cache[p]; ok {
+			return n, n.Last != ""
+		}
+		var n register.Name
+		if q, err := x.Reg.AsOf(p, on, known); err == nil {
+			n = q.Name
+		}
+		if len(cache) > 4096 {
+			clear(cache)
+		}
+		cache[p] = n
+		return n, n.Last != ""
+	}
+}
+
+// Change writes the change extract of subscriber id for day: every person
+// in its circle touched by a change registered that day (Danish time),
+// each as a full snapshot as the register knew it at the end of the day,
+// with an event record per change. The start record names the day and the
+// day before as production dates (the extract is daily, so a missing file
+// shows). The same day asked twice gives the same bytes.
+func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Format, w io.Writer) (Stats, error) {
+	sub, err := x.subscriber(id, f)
+	if err != nil {
+		return Stats{}, err
+	}
+	end := day.AddDays(1).StartIn(date.Copenhagen)
+	known := end.Add(-time.Nanosecond)
+	first, err := x.Reg.FirstSeqAt(day.StartIn(date.Copenhagen))
+	if err != nil {
+		return Stats{}, err
+	}
+	stop, err := x.Reg.FirstSeqAt(end)
+	if err != nil {
+		return Stats{}, err
+	}
+	touched := map[pnr.PNR][]event{}
+	rt := x.Subs.Router()
+	kommuneOf := func(p pnr.PNR) uint16 {
+		if q, err := x.Reg.AsOf(p, day, known); err == nil {
+			return q.Kommune()
+		}
+		return 0
+	}
+	var stopped = errors.New("stop")
+	err = x.Reg.Journal(first, func(ev *register.Event) error {
+		if ev.Seq >= stop {
+			return stopped
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, d := range rt.Route(ev, kommuneOf) {
+			if d.Sub.ID != sub.ID {
+				continue
+			}
+			for _, p := range d.PNRs {
+				touched[p] = append(touched[p], event{ev: ev, derived: p != ev.PNR})
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stopped) {
+		return Stats{}, err
+	}
+	pnrs := make([]pnr.PNR, 0, len(touched))
+	for p := range touched {
+		pnrs = append(pnrs, p)
+	}
+	slices.Sort(pnrs)
+	ids := x.identity(sub)
+	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(day, known), ids)
+	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day}); err != nil {
+		return Stats{}, err
+	}
+	for _, p := range pnrs {
+		ps, ok, err := x.snapshot(sub, ids, p, day, known)
+		if err != nil {
+			return Stats{}, err
+		}
+		if !ok {
+			continue
+		}
+		ps.events = touched[p]
+		if err := out.person(ps); err != nil {
+			return Stats{}, err
+		}
+	}
+	return out.end()
+}
+
+// snapshot is person p on day on as known at known, with history when
+// the scope has it. ok is false if the subscriber may not see p.
+func (x *Extractor) snapshot(sub *subscription.Subscriber, ids identity, p pnr.PNR, on date.Date, known time.Time) (*person, bool, error) {
+	name, ok := ids.of(p)
+	if !ok {
+		return nil, false, nil
+	}
+	q, err := x.Reg.AsOf(p, on, known)
+	if errors.Is(err, register.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	ps := &person{id: name, p: q}
+	if sub.Scope.Has(subscription.ScopeHistory) {
+		all, err := x.Reg.History(p)
+		if err != nil {
+			return nil, false, err
+		}
+		ps.history = knownBy(all, known)
+	}
+	return ps, true, nil
+}
+
+// knownBy is the history view of the entries registered by known.
+func knownBy(all []register.Entry, known time.Time) []register.Entry {
+	kept := all[:0:0]
+	for _, h := range all {
+		if !h.Registered.After(known) {
+			kept = append(kept, h)
+		}
+	}
+	return register.HistoryView(kept)
+}
+
+// Check tells whether subscriber id may receive format f, before any work
+// is done.
+func (x *Extractor) Check(id string, f Format) (*subscription.Subscriber, error) {
+	return x.subscriber(id, f)
+}

@@ -1,0 +1,322 @@
+package extract
+
+import (
+	"strings"
+	"time"
+
+	"cpr/address"
+	"cpr/date"
+	"cpr/extract/p12170"
+	"cpr/pnr"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+// person is one person in an extract, with what the subscriber may see.
+type person struct {
+	id      string           // the pnr, customer key or pseudonym
+	p       *register.Person // as of the extract's day, as known then
+	history []register.Entry // HistoryView, when the scope has history
+	events  []event          // change extracts: the day's changes
+}
+
+type event struct {
+	ev      *register.Event
+	derived bool // the change was about another person (a spouse, a parent)
+}
+
+// Event codes of record 099 (HAENDELSE), three letters by change kind.
+var eventCodes = map[register.Kind]string{
+	register.KindBirth: "FOD", register.KindMove: "FLY", register.KindName: "NVN",
+	register.KindMarriage: "VIE", register.KindDivorce: "SKI", register.KindDeath: "DOD",
+	register.KindEmigration: "UDR", register.KindImmigration: "IND", register.KindProtection: "BES",
+	register.KindPNRChange: "PNR", register.KindCorrection: "KOR",
+}
+
+// recordWriter builds the P12170 records of one person for one subscriber.
+type recordWriter struct {
+	sub   *subscription.Subscriber
+	roads *address.Roads
+	names func(p pnr.PNR) (register.Name, bool) // a relative's name (spouse, parents)
+	ids   identity
+	on    date.Date
+	b     *p12170.Builder
+	out   []byte
+	n     int // records written
+}
+
+func newRecordWriter(sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity) *recordWriter {
+	return &recordWriter{sub: sub, roads: roads, names: names, ids: ids, b: p12170.New("001")}
+}
+
+func (w *recordWriter) emit() {
+	w.out = w.b.AppendTo(w.out)
+	w.n++
+}
+
+func (w *recordWriter) start(typ string) {
+	w.b.Reset(typ)
+}
+
+func setDate(b *p12170.Builder, field string, d date.Date) {
+	if d != 0 {
+		b.SetDate(field, d.Year(), d.Month(), d.Day())
+	}
+}
+
+// setDay writes a day into a 12-digit timestamp field; some of them have
+// no date format in the layout, and get yyyyMMddHHmm all the same.
+func setDay(b *p12170.Builder, field string, d date.Date) {
+	if d == 0 {
+		return
+	}
+	if f := b.Record().Field(field); f != nil && f.DateFormat == "" {
+		b.Set(field, stamp(d))
+		return
+	}
+	b.SetTime(field, d.Time())
+}
+
+func (w *recordWriter) birth(d date.Date) date.Date {
+	if w.sub.Kind == subscription.Research && d != 0 {
+		return date.Date(d/100*100 + 1) // year and month only: the 1st
+	}
+	return d
+}
+
+// relative is another person's number as this subscriber may see it.
+func (w *recordWriter) relative(p pnr.PNR) string {
+	id, ok := w.ids.of(p)
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+func sexCode(s pnr.Sex) string {
+	if s == pnr.Female {
+		return "K" // kvinde
+	}
+	if s == pnr.Male {
+		return "M"
+	}
+	return ""
+}
+
+// person writes every record of one person the scope allows.
+func (w *recordWriter) person(ps *person) {
+	p, s := ps.p, w.sub.Scope
+	hide := hidesNameAddress(w.sub, p, w.on)
+	b := w.b
+
+	w.start("001")
+	b.Set("PNR", ps.id)
+	if !p.CurrentPNR.IsZero() {
+		b.Set("PNRGAELD", w.relative(p.CurrentPNR))
+	} else {
+		b.Set("PNRGAELD", ps.id)
+	}
+	b.SetInt("STATUS", int(p.Status))
+	setDay(b, "STATUSHAENSTART", p.StatusFrom)
+	b.Set("KOEN", sexCode(p.Sex))
+	setDate(b, "FOED_DT", w.birth(p.BirthDate))
+	w.emit()
+
+	if s.Has(subscription.ScopeAddress) && !hide && !p.Residence.Address.IsZero() {
+		a, fx := p.Residence.Address, w.roads.Fixed(p.Residence.Address)
+		w.start("002")
+		b.Set("PNR", ps.id)
+		b.SetInt("KOMKOD", int(a.Kommunekode))
+		b.SetInt("VEJKOD", int(a.Vejkode))
+		b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
+		b.Set("ETAGE", strings.TrimSpace(fx.Etage))
+		b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+		setDay(b, "TILFLYDTO", p.Residence.From)
+		setDay(b, "TILFLYKOMDTO", p.Residence.KommuneFrom)
+		if p.Residence.PreviousKommune != 0 {
+			b.SetInt("FRAFLYKOMKOD", int(p.Residence.PreviousKommune))
+			setDay(b, "FRAFLYKOMDTO", p.Residence.KommuneFrom)
+		}
+		b.SetInt("START_MYNKOD-ADRTXT", int(a.Kommunekode))
+		setDate(b, "START_DT-ADRTXT", p.Residence.From)
+		w.emit()
+	}
+	if s.Has(subscription.ScopeClearAddress) && !hide && !p.Residence.Address.IsZero() {
+		a, fx := p.Residence.Address, w.roads.Fixed(p.Residence.Address)
+		w.start("003")
+		b.Set("PNR", ps.id)
+		b.Set("ADRNVN", p.Name.Addressing)
+		b.Set("STANDARDADR", strings.TrimSpace(fx.StandardAdr))
+		b.Set("BYNVN", strings.TrimSpace(fx.Bynvn))
+		if r, ok := w.roads.Lookup(a.Kommunekode, a.Vejkode); ok {
+			b.SetInt("POSTNR", int(r.Postnr))
+			b.Set("POSTDISTTXT", r.By)
+			b.Set("VEJADRNVN", r.AddressingName)
+		}
+		b.SetInt("KOMKOD", int(a.Kommunekode))
+		b.SetInt("VEJKOD", int(a.Vejkode))
+		b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
+		b.Set("ETAGE", strings.TrimSpace(fx.Etage))
+		b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+		w.emit()
+	}
+	if s.Has(subscription.ScopeProtection) {
+		for _, pp := range p.Protections {
+			w.start("004")
+			b.Set("PNR", ps.id)
+			b.SetInt("BESKYTTYPE", int(pp.Type))
+			setDate(b, "START_DT-BESKYTTELSE", pp.From)
+			setDate(b, "SLET_DT-BESKYTTELSE", pp.To)
+			w.emit()
+		}
+	}
+	if s.Has(subscription.ScopeName) && !hide {
+		w.start("008")
+		b.Set("PNR", ps.id)
+		b.Set("FORNVN", p.Name.First)
+		b.Set("MELNVN", p.Name.Middle)
+		b.Set("EFTERNVN", p.Name.Last)
+		setDay(b, "NVNHAENSTART", p.Name.From)
+		b.Set("ADRNVN", p.Name.Addressing)
+		w.emit()
+	}
+	if s.Has(subscription.ScopeCivil) {
+		w.start("012")
+		b.Set("PNR", ps.id)
+		b.Set("CIVST", p.Civil.Code.String())
+		if sp := p.Civil.Spouse; !sp.IsZero() {
+			b.Set("AEGTEPNR", w.relative(sp))
+			setDate(b, "AEGTEFOED_DT", w.birth(date.Of(sp.BirthDate())))
+			if n, ok := w.names(sp); ok && w.sub.Kind == subscription.Public {
+				b.Set("AEGTENVN", n.Addressing)
+			}
+		}
+		setDay(b, "HAENSTART-CIVILSTAND", p.Civil.From)
+		w.emit()
+	}
+	if s.Has(subscription.ScopeChildren) {
+		for _, c := range p.Children {
+			id := w.relative(c)
+			if id == "" {
+				continue
+			}
+			w.start("014")
+			b.Set("PNR", ps.id)
+			b.Set("PNR#2", id)
+			w.emit()
+		}
+	}
+	if s.Has(subscription.ScopeParents) && (!p.Mother.IsZero() || !p.Father.IsZero()) {
+		w.start("015")
+		b.Set("PNR", ps.id)
+		w.parent(p.Mother, p.BirthDate, "MOR_DT", "PNRMOR", "MOR_FOED_DT", "MORNVN")
+		w.parent(p.Father, p.BirthDate, "FAR_DT", "PNRFAR", "FAR_FOED_DT", "FARNVN")
+		w.emit()
+	}
+	if s.Has(subscription.ScopeHistory) {
+		w.history(ps, hide)
+	}
+	for _, e := range ps.events {
+		w.start("099")
+		b.Set("PNR", ps.id)
+		b.Set("TIMESTAMPU", e.ev.Registered.In(date.Copenhagen).Format("200601021504"))
+		b.Set("HAENDELSE", eventCodes[e.ev.Kind])
+		if e.derived {
+			b.Set("AFLEDTMRK", "AF")
+		}
+		w.emit()
+	}
+}
+
+func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, nameF string) {
+	if p.IsZero() {
+		return
+	}
+	b := w.b
+	setDate(b, dt, w.birth(since))
+	b.Set(pnrF, w.relative(p))
+	setDate(b, birthF, w.birth(date.Of(p.BirthDate())))
+	if n, ok := w.names(p); ok && w.sub.Kind == subscription.Public {
+		b.Set(nameF, n.Addressing)
+	}
+}
+
+// history writes records 022, 023, 026 and 029: the old number, and every
+// address, name and civil status that is no longer in force (ended, or
+// corrected K, or annulled A).
+func (w *recordWriter) history(ps *person, hide bool) {
+	p, b := ps.p, w.b
+	if !p.PreviousPNR.IsZero() {
+		w.start("022")
+		b.Set("PNRGÆLD", ps.id)
+		b.Set("PNR", w.relative(p.PreviousPNR))
+		w.emit()
+	}
+	for _, h := range ps.history {
+		old := h.Marker == register.MarkK || h.Marker == register.MarkA || (h.To != 0 && h.To <= w.on)
+		if !old || h.Marker == register.MarkCorrects || h.Marker == register.MarkAnnuls {
+			continue
+		}
+		mark := ""
+		if h.Marker == register.MarkK || h.Marker == register.MarkA {
+			mark = string(rune(h.Marker))
+		}
+		switch h.Fact {
+		case register.FactAddress:
+			if hide || h.Address.IsZero() || !w.sub.Scope.Has(subscription.ScopeAddress) {
+				continue
+			}
+			fx := w.roads.Fixed(h.Address)
+			w.start("023")
+			b.Set("PNR", ps.id)
+			b.Set("ANNKOR", mark)
+			b.SetInt("KOMKOD", int(h.Address.Kommunekode))
+			b.SetInt("VEJKOD", int(h.Address.Vejkode))
+			b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
+			b.Set("ETAGE", strings.TrimSpace(fx.Etage))
+			b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+			setDay(b, "TILFLYDTO", h.From)
+			setDay(b, "FRAFLYDTO", h.To)
+			w.emit()
+		case register.FactName:
+			if hide || !w.sub.Scope.Has(subscription.ScopeName) {
+				continue
+			}
+			w.start("026")
+			b.Set("PNR", ps.id)
+			b.Set("ANNKOR", mark)
+			b.Set("FORNVN", h.Name.First)
+			b.Set("MELNVN", h.Name.Middle)
+			b.Set("EFTERNVN", h.Name.Last)
+			b.Set("NVNHAENSTART", stamp(h.From))
+			b.Set("NVNHAENSLUT", stamp(h.To))
+			w.emit()
+		case register.FactCivil:
+			if !w.sub.Scope.Has(subscription.ScopeCivil) {
+				continue
+			}
+			w.start("029")
+			b.Set("PNR", ps.id)
+			b.Set("ANNKOR", mark)
+			b.Set("CIVST", h.Civil.String())
+			if !h.Spouse.IsZero() {
+				b.Set("AEGTEPNR", w.relative(h.Spouse))
+				b.Set("AEGTEFOED_DT", w.birth(date.Of(h.Spouse.BirthDate())).String())
+			}
+			b.Set("HAENSTART-CIVILSTAND", stamp(h.From))
+			b.Set("HAENSLUT-CIVILSTAND", stamp(h.To))
+			w.emit()
+		}
+	}
+}
+
+// stamp formats a day as yyyyMMddHHmm for fields the layout gives no date
+// format (the historical records).
+func stamp(d date.Date) string {
+	if d == 0 {
+		return ""
+	}
+	return d.Time().Format("200601021504")
+}
+
+var _ = time.Time{}
