@@ -96,6 +96,12 @@ func digits(s string) (int, bool) {
 	return n, true
 }
 
+// Valid reports whether d is a calendar date (30 February is not).
+func (d Date) Valid() bool {
+	_, err := New(d.Year(), d.Month(), d.Day())
+	return err == nil
+}
+
 // IsZero reports whether d is "no date".
 func (d Date) IsZero() bool { return d == 0 }
 

@@ -2,6 +2,7 @@ package register
 
 import (
 	"errors"
+	"time"
 
 	"cpr/address"
 	"cpr/date"
@@ -32,7 +33,7 @@ func (c Birth) apply(cs *changeSet) error {
 	} else if err != nil {
 		return err
 	}
-	if err := cs.checkEffective(c.BirthDate, mother.BirthDate.AddDays(365*10), aheadNone); err != nil {
+	if err := cs.checkEffective("birth_date", c.BirthDate, mother.BirthDate.AddDays(365*10), aheadNone); err != nil {
 		return err
 	}
 	if mother.Status == StatusDead && mother.StatusFrom < c.BirthDate {
@@ -52,6 +53,11 @@ func (c Birth) apply(cs *changeSet) error {
 			return err
 		}
 	}
+	for _, parent := range []*Person{mother, father} {
+		if parent != nil && len(parent.Children) >= maxChildren {
+			return invalid("mother", "a parent may have at most 200 children in the register")
+		}
+	}
 	if c.Name.Last == "" {
 		c.Name.Last = mother.Name.Last
 	}
@@ -60,10 +66,23 @@ func (c Birth) apply(cs *changeSet) error {
 	}
 	addr := c.Address
 	if addr.IsZero() {
-		if !mother.Status.Active() {
+		at := mother
+		if mother.Residence.From > cs.today || mother.StatusFrom > cs.today {
+			// The mother's record shows a move registered ahead: the
+			// child lives where she lives today.
+			entries, err := cs.g.entries(mother.PNR)
+			if err != nil {
+				return err
+			}
+			var ok bool
+			if at, ok = replay(mother, effective(entries, time.Time{}), cs.today); !ok {
+				return invalid("address", "is required: the mother is not in the register today")
+			}
+		}
+		if !at.Status.Active() || at.Residence.Address.IsZero() {
 			return invalid("address", "is required when the mother does not live in Denmark")
 		}
-		addr = mother.Residence.Address
+		addr = at.Residence.Address
 	} else if err := cs.checkAddress("address", addr); err != nil {
 		return err
 	}
@@ -130,6 +149,9 @@ func (c Immigration) apply(cs *changeSet) error {
 	if c.BirthDate.IsZero() {
 		return invalid("birth_date", "is required")
 	}
+	if err := checkDate("birth_date", c.BirthDate); err != nil {
+		return err
+	}
 	if err := checkName("name", &c.Name); err != nil {
 		return err
 	}
@@ -143,7 +165,7 @@ func (c Immigration) apply(cs *changeSet) error {
 	if c.Citizenship == 0 || c.Citizenship > maxCitizenship {
 		return invalid("citizenship", "must be a CPR country code 1-9999")
 	}
-	if err := cs.checkEffective(c.Effective, c.BirthDate, aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, c.BirthDate, aheadNone); err != nil {
 		return err
 	}
 	no, err := pnr.Allocate(c.BirthDate.Time(), c.Sex, cs.exists)
@@ -170,7 +192,7 @@ func (c Immigration) returning(cs *changeSet) error {
 	if p.Status != StatusEmigrated && p.Status != StatusDisappeared {
 		return ErrNotEmigrated
 	}
-	if err := cs.checkEffective(c.Effective, max(p.StatusFrom, p.Residence.From), aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, max(p.StatusFrom, p.Residence.From), aheadNone); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactStatus, From: c.Effective, Status: statusForAddress(c.Address)})

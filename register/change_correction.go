@@ -57,6 +57,16 @@ func (c Correction) apply(cs *changeSet) error {
 	if target == nil {
 		return ErrNoSuchEntry
 	}
+	if c.Fact == FactAddress {
+		if err := c.keepsStatus(target, all); err != nil {
+			return err
+		}
+	}
+	if c.Fact == FactAddress && !c.Annul && c.Effective != 0 && c.Effective != target.From {
+		if crossesStatus(all, target, c.Effective) {
+			return invalid("effective", "would move the address across a change of status; correct with a move, an emigration or an immigration")
+		}
+	}
 	h := *target
 	h.Target = c.Target
 	if c.Annul {
@@ -82,10 +92,13 @@ func (c Correction) replace(cs *changeSet, h *Entry, p *Person) error {
 		if c.Fact == FactAddress {
 			ahead = aheadMove
 		}
-		if err := cs.checkEffective(c.Effective, p.BirthDate, ahead); err != nil {
+		if err := cs.checkEffective("effective", c.Effective, p.BirthDate, ahead); err != nil {
 			return err
 		}
 		h.From = c.Effective
+		if c.Fact == FactAddress && !p.Status.Active() && h.From > p.StatusFrom {
+			return invalid("effective", "is after the person died or left the country")
+		}
 	}
 	changed := !c.Effective.IsZero()
 	switch c.Fact {
@@ -116,4 +129,44 @@ func (c Correction) replace(cs *changeSet, h *Entry, p *Person) error {
 		return invalid("correction", "changes nothing: give a new value or an effective date")
 	}
 	return nil
+}
+
+// keepsStatus refuses an address correction that would leave the status
+// contradicting the address: the status (01 ordinary address, 03 special
+// vejkode, 80 abroad) went with the address when it was registered, and a
+// correction changes only the address.
+func (c Correction) keepsStatus(target *Entry, all []Entry) error {
+	if c.Annul {
+		for _, h := range all {
+			if h.Seq == c.Target && h.Fact == FactStatus {
+				return invalid("annul", "the change also set the status; register the opposite change instead")
+			}
+		}
+		return nil
+	}
+	if c.Address == nil {
+		return nil
+	}
+	if target.Address.IsZero() {
+		return invalid("address", "a foreign address cannot be corrected into a Danish one; register an immigration")
+	}
+	if c.Address.IsSpecial() != target.Address.IsSpecial() {
+		return invalid("address", "must be of the same kind as the address corrected (special vejkode or not)")
+	}
+	return nil
+}
+
+// crossesStatus reports whether moving the address entry target to day to
+// would carry it across a status entry (or it came with one itself).
+func crossesStatus(all []Entry, target *Entry, to date.Date) bool {
+	lo, hi := min(target.From, to), max(target.From, to)
+	for _, h := range effective(all, time.Time{}) {
+		if h.Fact != FactStatus {
+			continue
+		}
+		if h.Seq == target.Seq || (lo < h.From && h.From <= hi) || (h.From == lo && lo == to) {
+			return true
+		}
+	}
+	return false
 }

@@ -40,7 +40,7 @@ func (c Marriage) apply(cs *changeSet) error {
 			return ErrNotFree
 		}
 	}
-	if err := cs.checkEffective(c.Effective, max(a.Civil.From, b.Civil.From, a.StatusFrom, b.StatusFrom), aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, max(a.Civil.From, b.Civil.From, a.StatusFrom, b.StatusFrom), aheadNone); err != nil {
 		return err
 	}
 	if a.BirthDate.YearsOn(c.Effective) < marriageAge || b.BirthDate.YearsOn(c.Effective) < marriageAge {
@@ -76,7 +76,7 @@ func (c Divorce) apply(cs *changeSet) error {
 	if a.Civil.Code != CivilMarried && a.Civil.Code != CivilPartnership {
 		return ErrNotMarried
 	}
-	if err := cs.checkEffective(c.Effective, a.Civil.From, aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, a.Civil.From, aheadNone); err != nil {
 		return err
 	}
 	ended := CivilDivorced

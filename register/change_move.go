@@ -30,7 +30,7 @@ func (c Move) apply(cs *changeSet) error {
 	if p.Residence.Address == c.Address {
 		return ErrSameAddress
 	}
-	if err := cs.checkEffective(c.Effective, max(p.Residence.From, p.StatusFrom), aheadMove); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, max(p.Residence.From, p.StatusFrom), aheadMove); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactAddress, From: c.Effective, Address: c.Address})
@@ -62,7 +62,7 @@ func (c NameChange) apply(cs *changeSet) error {
 	if err := alive(p); err != nil {
 		return err
 	}
-	if err := cs.checkEffective(c.Effective, max(p.Name.From, p.BirthDate), aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, max(p.Name.From, p.BirthDate), aheadNone); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactName, From: c.Effective, Name: c.Name})
@@ -88,7 +88,9 @@ func (c Death) apply(cs *changeSet) error {
 	if err := alive(p); err != nil {
 		return err
 	}
-	if err := cs.checkEffective(c.Effective, max(p.BirthDate, p.StatusFrom, p.Civil.From), aheadNone); err != nil {
+	// Not before the last move (one registered ahead included): the dead
+	// do not move.
+	if err := cs.checkEffective("effective", c.Effective, max(p.BirthDate, p.StatusFrom, p.Civil.From, p.Residence.From), aheadNone); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactStatus, From: c.Effective, Status: StatusDead})
@@ -132,7 +134,7 @@ func (c Emigration) apply(cs *changeSet) error {
 	if err := resident(p); err != nil {
 		return err
 	}
-	if err := cs.checkEffective(c.Effective, max(p.Residence.From, p.StatusFrom), aheadMove); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, max(p.Residence.From, p.StatusFrom), aheadMove); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactStatus, From: c.Effective, Status: StatusEmigrated})

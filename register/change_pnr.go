@@ -29,6 +29,9 @@ func (c PNRChange) apply(cs *changeSet) error {
 	if err := alive(old); err != nil {
 		return err
 	}
+	if err := checkDate("birth_date", c.BirthDate); err != nil {
+		return err
+	}
 	birth, sex := old.BirthDate, old.Sex
 	if !c.BirthDate.IsZero() {
 		birth = c.BirthDate
@@ -42,7 +45,7 @@ func (c PNRChange) apply(cs *changeSet) error {
 	if birth > cs.today {
 		return invalid("birth_date", "is in the future")
 	}
-	if err := cs.checkEffective(c.Effective, old.StatusFrom, aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, old.StatusFrom, aheadNone); err != nil {
 		return err
 	}
 	no, err := pnr.Allocate(birth.Time(), sex, cs.exists)

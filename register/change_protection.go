@@ -21,6 +21,9 @@ func (c ProtectionChange) apply(cs *changeSet) error {
 	if !c.Type.Valid() {
 		return invalid("type", "must be 1 (name and address), 2 (local directory) or 3 (marketing)")
 	}
+	if err := checkDate("end", c.End); err != nil {
+		return err
+	}
 	if !c.On && !c.End.IsZero() {
 		return invalid("end", "only a protection put on has an end date")
 	}
@@ -45,7 +48,7 @@ func (c ProtectionChange) apply(cs *changeSet) error {
 	if !c.On && cur == nil {
 		return ErrNotProtected
 	}
-	if err := cs.checkEffective(c.Effective, min, aheadNone); err != nil {
+	if err := cs.checkEffective("effective", c.Effective, min, aheadNone); err != nil {
 		return err
 	}
 	cs.add(p, Entry{Fact: FactProtection, From: c.Effective, To: c.End, Protection: c.Type, On: c.On})

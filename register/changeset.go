@@ -76,6 +76,9 @@ func (cs *changeSet) setBase(p *Person) { cs.touch(p).base = p }
 func (cs *changeSet) add(p *Person, h Entry) {
 	t := cs.touch(p)
 	h.Seq, h.Ord, h.Registered = cs.seq, t.ord, cs.now
+	if h.Marker == 0 {
+		h.Marker = MarkNone
+	}
 	t.ord++
 	t.entries = append(t.entries, h)
 }
@@ -180,6 +183,7 @@ func (cs *changeSet) fullFold(t *touched) (*Person, []period, []period, error) {
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("%w: change leaves a person without status", ErrInvalid)
 	}
+	snap.Seq = lastSeq(all, time.Time{})
 	return snap, residencePeriods(effective(old, time.Time{})), residencePeriods(eff), nil
 }
 

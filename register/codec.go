@@ -86,7 +86,7 @@ func (d *dec) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != uvarintLen(v) {
 		d.fail = "varint"
 		return 0
 	}
@@ -104,6 +104,25 @@ func (d *dec) count(max int) int {
 		return 0
 	}
 	return int(n)
+}
+
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
+}
+
+// flag reads a byte that must be 0 or 1.
+func (d *dec) flag() bool {
+	switch d.u8() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	if d.fail == "" {
+		d.fail = "flag"
+	}
+	return false
 }
 
 func (d *dec) date() date.Date { return date.Date(d.u32()) }
@@ -132,7 +151,7 @@ func (d *dec) pnr() pnr.PNR {
 	return p
 }
 func (d *dec) address() address.Address {
-	if d.u8() == 0 {
+	if !d.flag() {
 		return address.Address{}
 	}
 	b := d.take(addrLen, "address")

@@ -2,10 +2,12 @@ package register
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -33,7 +35,16 @@ type request struct {
 	res    Result
 	err    error
 	done   chan struct{}
+	// state is queued, then taken by the commit loop, or withdrawn by
+	// Apply when its context ends first: never both.
+	state atomic.Int32
 }
+
+const (
+	queued int32 = iota
+	taken
+	withdrawn
+)
 
 func (r *Register) commitLoop() {
 	defer close(r.loopDone)
@@ -139,6 +150,10 @@ func (r *Register) buildGroup(reqs []*request, parent *group, entropy *ulid.Mono
 		pending: map[pnr.PNR][]Entry{}, idem: map[[32]byte][]byte{}, entropy: entropy,
 		firstSeq: r.nextSeq, firstReg: r.lastReg, done: make(chan struct{})}
 	for _, q := range reqs {
+		if !q.state.CompareAndSwap(queued, taken) {
+			q.err = context.Canceled
+			continue
+		}
 		q.res, q.err = g.apply(q)
 	}
 	if g.iter != nil {

@@ -103,7 +103,7 @@ func decodeEvent(b []byte) (*Event, error) {
 	ev.Seq = d.u64()
 	ev.Kind = Kind(d.u8())
 	ev.PNR = d.pnr()
-	if n := d.count(maxChildren * 4); n > 0 {
+	if n := d.count(len(d.b) / pnrLen); n > 0 {
 		ev.Related = make([]pnr.PNR, n)
 		for i := range ev.Related {
 			ev.Related[i] = d.pnr()

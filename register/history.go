@@ -130,12 +130,12 @@ func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
 		h.Spouse = d.pnr()
 	case FactProtection:
 		h.Protection = Protection(d.u16())
-		h.On = d.u8() == 1
+		h.On = d.flag()
 	case FactCitizenship:
 		h.Citizenship = d.u16()
 	case FactChild:
 		h.Child = d.pnr()
-		h.On = d.u8() == 1
+		h.On = d.flag()
 	default:
 		if d.fail == "" {
 			d.fail = "fact"

@@ -21,12 +21,12 @@ func foldsOnto(old *Person, news []Entry) bool {
 		}
 		var last date.Date
 		switch h.Fact {
-		case FactStatus:
-			last = old.StatusFrom
+		case FactStatus, FactAddress:
+			// The address index depends on the whole address and status
+			// timelines (a stay can span several entries): full fold.
+			return false
 		case FactName:
 			last = old.Name.From
-		case FactAddress:
-			last = old.Residence.From
 		case FactCivil:
 			last = old.Civil.From
 		case FactCitizenship:

@@ -169,7 +169,7 @@ func decodeNameKey(k []byte) (last, given string, p pnr.PNR, err error) {
 	}
 	body := k[1 : len(k)-pnrLen]
 	i := bytes.IndexByte(body, 0)
-	if i < 0 || body[len(body)-1] != 0 {
+	if i < 0 || i == len(body)-1 || body[len(body)-1] != 0 {
 		return "", "", 0, fmt.Errorf("%w: name key", ErrCorrupt)
 	}
 	p, err = decodePNR(k[len(k)-pnrLen:])

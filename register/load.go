@@ -274,7 +274,7 @@ func appendLenPrefixed(dst []byte, h *Entry) []byte {
 // loadEntries derives the history entries of a loaded person.
 func loadEntries(dst []Entry, p *Person, regT time.Time) []Entry {
 	add := func(h Entry) {
-		h.Registered = regT
+		h.Registered, h.Marker = regT, MarkNone
 		dst = append(dst, h)
 	}
 	add(Entry{Fact: FactStatus, From: p.StatusFrom, Status: p.Status})

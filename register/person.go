@@ -52,7 +52,7 @@ const (
 	maxNameLen                   = 100
 	maxForeignLines              = 5
 	maxForeignLineLen            = 34
-	maxChildren                  = 64
+	maxChildren                  = 200
 	maxCitizenship               = 9999
 	defaultCitizenship    uint16 = 5100 // Danmark in the CPR country table
 )

@@ -86,7 +86,7 @@ func decodePerson(b []byte) (*Person, error) {
 	p.Civil.From = d.date()
 	p.Mother = d.pnr()
 	p.Father = d.pnr()
-	if n := d.count(maxChildren * 4); n > 0 {
+	if n := d.count(len(d.b) / pnrLen); n > 0 {
 		p.Children = make([]pnr.PNR, n)
 		for i := range p.Children {
 			p.Children[i] = d.pnr()

@@ -64,6 +64,7 @@ func (r *Register) AsOf(p pnr.PNR, at date.Date, known time.Time) (*Person, erro
 	if !ok {
 		return nil, ErrNotFound
 	}
+	out.Seq = lastSeq(entries, known)
 	return out, nil
 }
 
@@ -116,6 +117,9 @@ func historyView(all []Entry) []Entry {
 	}
 	out := make([]Entry, len(all))
 	for i, h := range all {
+		if h.Marker == 0 {
+			h.Marker = MarkNone
+		}
 		id := entryID{h.Fact, h.Seq, h.Protection}
 		if m, ok := mark[id]; ok {
 			h.Marker = m

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,9 @@ func Open(dir string, o Options) (*Register, error) {
 		reqs: make(chan *request, 1024), stop: make(chan struct{}), loopDone: make(chan struct{}),
 		notify: make(chan struct{}),
 	}
+	if !o.ReadOnly {
+		r.removeLoadLeftovers()
+	}
 	if err := r.checkFormat(o.ReadOnly); err != nil {
 		db.Close()
 		cache.Unref()
@@ -169,6 +173,22 @@ func (r *Register) checkFormat(readOnly bool) error {
 		return fmt.Errorf("%w: found %d, this build reads %d", ErrFormatVersion, got, formatVersion)
 	}
 	return nil
+}
+
+// removeLoadLeftovers deletes the sstables and spill files of a bulk load
+// that was killed before it ended (they are not part of the database).
+func (r *Register) removeLoadLeftovers() {
+	names, err := r.opts.FS.List(r.dir)
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "load-") && (strings.HasSuffix(n, ".sst") || strings.HasSuffix(n, ".spill") || strings.HasSuffix(n, ".tmp")) {
+			if err := r.opts.FS.Remove(r.opts.FS.PathJoin(r.dir, n)); err == nil {
+				r.log.Info("register: removed a file of an unfinished bulk load", "file", n)
+			}
+		}
+	}
 }
 
 func (e *enc) u32v(v uint32) []byte { e.u32(v); return e.b }
@@ -270,7 +290,9 @@ type Result struct {
 }
 
 // Apply validates and commits one change. The change is durable (synced)
-// when Apply returns without error; on error nothing was written.
+// when Apply returns without error; on error nothing was written. If ctx
+// ends while the change waits its turn, it is withdrawn; once the commit
+// loop has taken it, Apply waits for the outcome.
 //
 // It returns an *InputError (matching ErrInvalid) for bad input, one of the
 // rule errors (ErrDead, ErrNotFree, ...) when a rule refuses the change,
@@ -296,7 +318,11 @@ func (r *Register) Apply(ctx context.Context, c Change, m Meta) (Result, error) 
 			return Result{}, ErrClosed
 		}
 	case <-ctx.Done():
-		return Result{}, ctx.Err()
+		if q.state.CompareAndSwap(queued, withdrawn) {
+			return Result{}, ctx.Err()
+		}
+		<-q.done // taken: it will be answered, and may have been written
+		return q.res, q.err
 	}
 }
 

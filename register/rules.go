@@ -22,9 +22,12 @@ const (
 
 // checkEffective checks an effective date: present, not before min, and not
 // more than ahead days after today.
-func (cs *changeSet) checkEffective(d, min date.Date, ahead int) error {
+func (cs *changeSet) checkEffective(field string, d, min date.Date, ahead int) error {
 	if d.IsZero() {
-		return invalid("effective", "is required")
+		return invalid(field, "is required")
+	}
+	if !d.Valid() {
+		return invalid(field, "is not a calendar date")
 	}
 	if d > cs.today.AddDays(ahead) {
 		return ErrFuture
@@ -136,6 +139,14 @@ func addressingName(n Name) string {
 		s = string(r[:34])
 	}
 	return s
+}
+
+// checkDate refuses a date given that is not a calendar date.
+func checkDate(field string, d date.Date) error {
+	if d != 0 && !d.Valid() {
+		return invalid(field, "is not a calendar date")
+	}
+	return nil
 }
 
 func checkForeign(f Foreign) error {

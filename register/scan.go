@@ -120,7 +120,11 @@ func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, histo
 // known at time known (zero: now): AsOf for a person and history already
 // in hand (from Scan).
 func At(p *Person, history []Entry, at datepkg.Date, known time.Time) (*Person, bool) {
-	return replay(p, effective(history, known), at)
+	out, ok := replay(p, effective(history, known), at)
+	if ok {
+		out.Seq = lastSeq(history, known)
+	}
+	return out, ok
 }
 
 // HistoryView marks replaced entries K or A and fills in valid-to dates:

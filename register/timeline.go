@@ -85,6 +85,18 @@ func cmpU(a, b uint64) int {
 	return 0
 }
 
+// lastSeq is the last change registered for a person by known (zero: now):
+// the person's Seq, whatever the change did to the facts in force.
+func lastSeq(entries []Entry, known time.Time) uint64 {
+	var seq uint64
+	for i := range entries {
+		if (known.IsZero() || !entries[i].Registered.After(known)) && entries[i].Seq > seq {
+			seq = entries[i].Seq
+		}
+	}
+	return seq
+}
+
 // latestFrom is the last valid date at which any effective entry starts.
 func latestFrom(eff []Entry) date.Date {
 	if len(eff) == 0 {
