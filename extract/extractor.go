@@ -47,10 +47,15 @@ func (x *Extractor) names(on date.Date, known time.Time) func(pnr.PNR) (register
 			return n, n.Last != ""
 		}
 		var n register.Name
-		if q, err := x.Reg.AsOf(p, on, known); err == nil {
+		if known.IsZero() {
+			// As known now: the stored record (one read) is enough.
+			if q, err := x.Reg.Get(p); err == nil {
+				n = q.Name
+			}
+		} else if q, err := x.Reg.AsOf(p, on, known); err == nil {
 			n = q.Name
 		}
-		if len(cache) > 4096 {
+		if len(cache) > 1<<16 {
 			clear(cache)
 		}
 		cache[p] = n

@@ -1,0 +1,81 @@
+package extract
+
+import (
+	"encoding/json"
+
+	"cpr/date"
+	"cpr/pnr"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+// Live is one subscriber's message about one change on its live feed.
+type Live struct {
+	Subscriber string
+	Data       []byte
+}
+
+// liveMessage is the body: the change, and the persons it touched in the
+// subscriber's circle, as its scope and the privacy rules allow.
+type liveMessage struct {
+	V          int            `json:"v"`
+	ID         string         `json:"id"`
+	Seq        uint64         `json:"seq"`
+	Kind       string         `json:"kind"`
+	Effective  date.Date      `json:"effective"`
+	Registered string         `json:"registered"`
+	Persons    []personRecord `json:"persons"`
+}
+
+// LiveMessages routes a change and builds each subscriber's message.
+func (x *Extractor) LiveMessages(ev *register.Event) ([]Live, error) {
+	kommuneOf := func(p pnr.PNR) uint16 {
+		if q, err := x.Reg.Get(p); err == nil {
+			return q.Kommune()
+		}
+		return 0
+	}
+	deliveries := x.Subs.Router().Route(ev, kommuneOf)
+	if len(deliveries) == 0 {
+		return nil, nil
+	}
+	snaps := map[pnr.PNR]*register.Person{ev.PNR: ev.Person}
+	on := date.InCopenhagen(ev.Registered)
+	var out []Live
+	for _, d := range deliveries {
+		ids := x.identity(d.Sub)
+		msg := liveMessage{V: 1, ID: ulidText(ev.ID), Seq: ev.Seq, Kind: ev.Kind.String(), Effective: ev.Effective,
+			Registered: ev.Registered.UTC().Format("2006-01-02T15:04:05.000000Z")}
+		for _, p := range d.PNRs {
+			snap, ok := snaps[p]
+			if !ok {
+				q, err := x.Reg.Get(p)
+				if err != nil {
+					continue
+				}
+				snap, snaps[p] = q, q
+			}
+			name, ok := ids.of(p)
+			if !ok {
+				continue
+			}
+			sub := d.Sub
+			if sub.Scope.Has(subscription.ScopeHistory) {
+				// The live feed carries the facts after the change, not the history.
+				s := *sub
+				s.Scope &^= subscription.ScopeHistory
+				sub = &s
+			}
+			msg.Persons = append(msg.Persons, personJSON(&person{id: name, p: snap}, sub, x.Reg.Roads(), ids, on))
+		}
+		if len(msg.Persons) == 0 {
+			continue
+		}
+		b, err := json.Marshal(msg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Live{Subscriber: d.Sub.ID, Data: b})
+	}
+	return out, nil
+}
