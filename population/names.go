@@ -1,7 +1,6 @@
 package population
 
 import (
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -138,25 +137,6 @@ func setName(p *register.Person, first, middle, last string, from date.Date) {
 	p.Name.Addressing = s
 }
 
-// addressingName is the CPR addressing name, "Last,First Middle", shortened
-// to 34 characters by initials when needed. It is the register's rule
-// (its addressingName is unexported), so that a loaded record carries what
-// the register would derive.
-func addressingName(n register.Name) string {
-	given := strings.TrimSpace(n.First + " " + n.Middle)
-	s := n.Last + "," + given
-	if utf8.RuneCountInString(s) <= 34 {
-		return s
-	}
-	var b strings.Builder
-	for _, w := range strings.Fields(given) {
-		r, _ := utf8.DecodeRuneInString(w)
-		b.WriteRune(r)
-		b.WriteString(". ")
-	}
-	s = n.Last + "," + strings.TrimSpace(b.String())
-	if r := []rune(s); len(r) > 34 {
-		s = string(r[:34])
-	}
-	return s
-}
+// addressingName is the register's rule, so that a loaded record carries
+// what the register would derive.
+func addressingName(n register.Name) string { return register.AddressingName(n) }

@@ -60,19 +60,7 @@ func foldOnto(old *Person, news []Entry) *Person {
 		h := &news[i]
 		latest = max(latest, h.From)
 		p.Seq = max(p.Seq, h.Seq)
-		switch h.Fact {
-		case FactStatus:
-			p.Status, p.StatusFrom = h.Status, h.From
-		case FactName:
-			p.Name = h.Name
-			p.Name.From = h.From
-		case FactAddress:
-			p.Residence = nextResidence(p.Residence, h.Address, h.Foreign, h.From)
-		case FactCivil:
-			p.Civil = CivilState{Code: h.Civil, Spouse: h.Spouse, From: h.From}
-		case FactCitizenship:
-			p.Citizenship, p.CitizenFrom = h.Citizenship, h.From
-		}
+		p.step(h)
 	}
 	kept := p.Protections[:0]
 	for _, pp := range p.Protections {

@@ -93,7 +93,7 @@ func checkName(field string, n *Name) error {
 		return invalid(field+".last", "is required")
 	}
 	if n.Addressing == "" {
-		n.Addressing = addressingName(*n)
+		n.Addressing = AddressingName(*n)
 	}
 	if utf8.RuneCountInString(n.Addressing) > 34 {
 		return invalid(field+".addressing", "is longer than 34 characters")
@@ -120,9 +120,9 @@ func checkText(s string, max int) string {
 // latin1 reports whether r can be written to a P12170 file.
 func latin1(r rune) bool { return r < 0x100 }
 
-// addressingName is the CPR addressing name: "Last,First Middle", shortened
-// to 34 characters by initials when needed.
-func addressingName(n Name) string {
+// AddressingName is the CPR addressing name: "Last,First Middle",
+// shortened to 34 characters by initials when needed.
+func AddressingName(n Name) string {
 	given := strings.TrimSpace(n.First + " " + n.Middle)
 	s := n.Last + "," + given
 	if utf8.RuneCountInString(s) <= 34 {

@@ -123,18 +123,10 @@ func replay(base *Person, eff []Entry, at date.Date) (*Person, bool) {
 		if h.Seq > p.Seq {
 			p.Seq = h.Seq
 		}
+		if p.step(h) {
+			continue
+		}
 		switch h.Fact {
-		case FactStatus:
-			p.Status, p.StatusFrom = h.Status, h.From
-		case FactName:
-			p.Name = h.Name
-			p.Name.From = h.From
-		case FactAddress:
-			p.Residence = nextResidence(p.Residence, h.Address, h.Foreign, h.From)
-		case FactCivil:
-			p.Civil = CivilState{Code: h.Civil, Spouse: h.Spouse, From: h.From}
-		case FactCitizenship:
-			p.Citizenship, p.CitizenFrom = h.Citizenship, h.From
 		case FactProtection:
 			if h.Protection.Valid() {
 				prot[h.Protection] = h
@@ -161,6 +153,27 @@ func replay(base *Person, eff []Entry, at date.Date) (*Person, bool) {
 		p.CurrentPNR = base.CurrentPNR
 	}
 	return p, true
+}
+
+// step folds one entry of a fact with a single value (status, name,
+// address, civil status, citizenship) into p; it reports whether it did.
+func (p *Person) step(h *Entry) bool {
+	switch h.Fact {
+	case FactStatus:
+		p.Status, p.StatusFrom = h.Status, h.From
+	case FactName:
+		p.Name = h.Name
+		p.Name.From = h.From
+	case FactAddress:
+		p.Residence = nextResidence(p.Residence, h.Address, h.Foreign, h.From)
+	case FactCivil:
+		p.Civil = CivilState{Code: h.Civil, Spouse: h.Spouse, From: h.From}
+	case FactCitizenship:
+		p.Citizenship, p.CitizenFrom = h.Citizenship, h.From
+	default:
+		return false
+	}
+	return true
 }
 
 // nextResidence is the residence after moving to a (or abroad to f) on day
