@@ -801,13 +801,11 @@ func (m *model) apply(pl *plan, seq uint64, res Result, c Change) {
 	}
 	m.seq = seq
 	ords := map[pnr.PNR]int{}
-	var touched []pnr.PNR
 	for _, a := range pl.adds {
 		mp := m.persons[a.p]
 		e := a.e
 		e.seq, e.ord = seq, ords[a.p]
 		if ords[a.p] == 0 {
-			touched = append(touched, a.p)
 			mp.touched = append(mp.touched, seq)
 		}
 		ords[a.p]++
