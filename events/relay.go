@@ -54,6 +54,8 @@ type Relay struct {
 	done   chan struct{}
 	once   sync.Once
 
+	reconnected chan struct{} // a reconnect: the stream may have lost its tail
+
 	acked   atomic.Uint64 // highest sequence the stream has acknowledged
 	synced  atomic.Bool   // a session is running
 	lastErr atomic.Value  // string
@@ -83,9 +85,15 @@ func StartRelay(cfg RelayConfig) (*Relay, error) {
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
 	}
+	reconnected := make(chan struct{}, 1)
 	nc, err := nats.Connect(cfg.URL, nats.UserInfo(cfg.User, cfg.Password), nats.Name("cpr-relay"),
 		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true),
-		nats.ReconnectBufSize(-1))
+		nats.ReconnectBufSize(-1), nats.ReconnectHandler(func(*nats.Conn) {
+			select {
+			case reconnected <- struct{}{}:
+			default:
+			}
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("events: connect: %w", err)
 	}
@@ -96,7 +104,8 @@ func StartRelay(cfg RelayConfig) (*Relay, error) {
 		return nil, fmt.Errorf("events: jetstream: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Relay{cfg: cfg, reg: cfg.Register, nc: nc, js: js, log: cfg.Logger, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	r := &Relay{cfg: cfg, reg: cfg.Register, nc: nc, js: js, log: cfg.Logger, ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		reconnected: reconnected}
 	r.lastErr.Store("")
 	if cfg.Registerer != nil {
 		for _, c := range []prometheus.Collector{
@@ -189,17 +198,20 @@ func (r *Relay) session() error {
 	if err != nil {
 		return fmt.Errorf("events: stream info: %w", err)
 	}
-	next, prevID := uint64(1), ""
+	next, prevID, chained := uint64(1), "", true
 	if info.State.Msgs > 0 {
-		raw, err := st.GetMsg(ctx, info.State.LastSeq)
+		raw, err := lastMessage(ctx, st, info.State.FirstSeq, info.State.LastSeq)
 		if err != nil {
-			return fmt.Errorf("events: last message: %w", err)
+			return err
 		}
 		seq, err := strconv.ParseUint(raw.Header.Get(HeaderSeq), 10, 64)
 		if err != nil {
 			return fmt.Errorf("events: last message has no %s header", HeaderSeq)
 		}
 		next, prevID = seq+1, raw.Header.Get(jetstream.MsgIDHeader)
+		// A store that lost its tail may still count the lost sequences
+		// as its last; then the first publish cannot name what it follows.
+		chained = raw.Sequence == info.State.LastSeq
 	}
 	if j := r.reg.LastSeq(); next > j+1 {
 		r.log.Warn("events: the stream is ahead of the journal", "stream_seq", next-1, "journal_seq", j)
@@ -207,7 +219,29 @@ func (r *Relay) session() error {
 	r.acked.Store(next - 1)
 	r.synced.Store(true)
 	r.lastErr.Store("")
+	if !chained {
+		prevID = unchained
+	}
 	return r.pump(next, prevID)
+}
+
+// unchained marks a first publish that names no predecessor.
+const unchained = "\x00"
+
+// lastMessage finds the last message the stream really holds, walking back
+// from its last sequence (a store that lost its tail may count sequences
+// it no longer has).
+func lastMessage(ctx context.Context, st jetstream.Stream, first, last uint64) (*jetstream.RawStreamMsg, error) {
+	for seq := last; seq >= first && seq > 0; seq-- {
+		raw, err := st.GetMsg(ctx, seq)
+		if err == nil {
+			return raw, nil
+		}
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, fmt.Errorf("events: last message: %w", err)
+		}
+	}
+	return nil, errors.New("events: the stream counts messages it does not hold")
 }
 
 var errStop = errors.New("stop")
@@ -231,7 +265,7 @@ func (r *Relay) pump(next uint64, prevID string) error {
 				case err := <-h.f.Err():
 					return fmt.Errorf("events: publish of seq %d: %w", h.seq, err)
 				case <-r.ctx.Done():
-					return nil
+					return r.ctx.Err()
 				}
 				wait = false
 			} else {
@@ -264,6 +298,8 @@ func (r *Relay) pump(next uint64, prevID string) error {
 			select {
 			case <-committed:
 			case <-r.ctx.Done():
+			case <-r.reconnected:
+				return errors.New("events: reconnected to NATS; reading where the stream ends")
 			case <-time.After(time.Second):
 				if !r.nc.IsConnected() {
 					return errors.New("events: connection to NATS lost")
@@ -311,9 +347,11 @@ func (r *Relay) message(ev *register.Event, prevID string) (*nats.Msg, error) {
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, ulid.ULID(ev.ID).String())
 	m.Header.Set(HeaderSeq, strconv.FormatUint(ev.Seq, 10))
-	if prevID == "" {
+	switch prevID {
+	case unchained:
+	case "":
 		m.Header.Set(jetstream.ExpectedLastSeqHeader, "0")
-	} else {
+	default:
 		m.Header.Set(jetstream.ExpectedLastMsgIDHeader, prevID)
 	}
 	return m, nil

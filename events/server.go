@@ -35,6 +35,11 @@ func RegisterUser(name, password string) User {
 	return User{Name: name, Password: password, Publish: []string{">"}, Subscribe: []string{">"}}
 }
 
+// OperatorInboxPrefix is the operator's own inbox: its clients connect
+// with nats.CustomInboxPrefix(OperatorInboxPrefix), and cannot read the
+// replies meant for anyone else.
+const OperatorInboxPrefix = "_INBOX_operator"
+
 // OperatorUser may read the events and manage consumers on CPR_EVENTS,
 // and nothing else.
 func OperatorUser(name, password string) User {
@@ -50,7 +55,7 @@ func OperatorUser(name, password string) User {
 			"$JS.ACK." + StreamName + ".>",
 			"$JS.FC." + StreamName + ".>",
 		},
-		Subscribe: []string{SubjectPrefix + ".>", "_INBOX.>"},
+		Subscribe: []string{SubjectPrefix + ".>", OperatorInboxPrefix + ".>"},
 	}
 }
 
@@ -59,6 +64,8 @@ type Server struct {
 	ns   *server.Server
 	url  string
 	once sync.Once
+	mu   sync.Mutex
+	opts *server.Options
 }
 
 // StartServer starts the server and waits until it accepts connections.
@@ -81,13 +88,7 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		ServerName: "cpr", Host: host, Port: port, JetStream: true, StoreDir: cfg.Dir,
 		NoSigs: true, MaxPayload: 4 << 20,
 	}
-	for _, u := range cfg.Users {
-		opts.Users = append(opts.Users, &server.User{Username: u.Name, Password: u.Password,
-			Permissions: &server.Permissions{
-				Publish:   &server.SubjectPermission{Allow: u.Publish},
-				Subscribe: &server.SubjectPermission{Allow: u.Subscribe},
-			}})
-	}
+	opts.Users = natsUsers(cfg.Users)
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("events: nats server: %w", err)
@@ -100,7 +101,35 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		ns.Shutdown()
 		return nil, errors.New("events: nats server did not start")
 	}
-	return &Server{ns: ns, url: "nats://" + ns.Addr().String()}, nil
+	return &Server{ns: ns, url: "nats://" + ns.Addr().String(), opts: opts}, nil
+}
+
+func natsUsers(us []User) []*server.User {
+	var out []*server.User
+	for _, u := range us {
+		perm := &server.Permissions{Subscribe: &server.SubjectPermission{Allow: u.Subscribe}}
+		if len(u.Publish) > 0 {
+			perm.Publish = &server.SubjectPermission{Allow: u.Publish}
+		} else {
+			perm.Publish = &server.SubjectPermission{Deny: []string{">"}}
+		}
+		out = append(out, &server.User{Username: u.Name, Password: u.Password, Permissions: perm})
+	}
+	return out
+}
+
+// SetUsers replaces who may connect, without a restart (a configuration
+// reload): new subscribers get their feed.
+func (s *Server) SetUsers(us []User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.opts.Clone()
+	o.Users = natsUsers(us)
+	if err := s.ns.ReloadOptions(o); err != nil {
+		return fmt.Errorf("events: reload users: %w", err)
+	}
+	s.opts = o
+	return nil
 }
 
 // URL is the address clients connect to.

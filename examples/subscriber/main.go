@@ -50,7 +50,10 @@ func main() {
 }
 
 func run(ctx context.Context, url, user, password, durable, filter string, max int) error {
-	nc, err := nats.Connect(url, nats.UserInfo(user, password), nats.Name("cpr-example-subscriber"))
+	// The operator's replies come to its own inbox prefix: the server lets
+	// it read nothing else.
+	nc, err := nats.Connect(url, nats.UserInfo(user, password), nats.Name("cpr-example-subscriber"),
+		nats.CustomInboxPrefix("_INBOX_operator"))
 	if err != nil {
 		return err
 	}
