@@ -145,7 +145,8 @@ func startHarness(t *testing.T) *harness {
 
 	h.acc = access.New(reg, access.Options{Clock: clock.Now})
 	h.prom = prometheus.NewRegistry()
-	srv, err := api.New(api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now, ExtractDir: t.TempDir()})
+	srv, err := api.New(api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now, ExtractDir: t.TempDir(),
+		SubscriberNATS: func(id string) (any, error) { return map[string]string{"subject": "cpr.dist." + id}, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

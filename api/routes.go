@@ -57,6 +57,7 @@ func (s *Server) table() []route {
 
 		{"PUT", "/v1/subscribers/{id}", admins, "create or replace a subscriber", s.putSubscriber},
 		{"GET", "/v1/subscribers/{id}", subscribers, "a subscriber", s.getSubscriber},
+		{"GET", "/v1/subscribers/{id}/nats", subscribers, "how to follow the live feed cpr.dist.<id>", s.subscriberNATS},
 		{"POST", "/v1/subscribers/{id}/marks", admins, "add pnr marks (up to 100,000 a call)", s.postMarks},
 		{"DELETE", "/v1/subscribers/{id}/marks/{pnr}", admins, "remove a pnr mark", s.deleteMark},
 		{"GET", "/v1/subscribers/{id}/change-extracts/{date}", subscribers, "a subscriber's change extract for a day", s.changeExtract},

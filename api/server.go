@@ -43,6 +43,12 @@ type Options struct {
 	Subscriptions *subscription.Registry
 	// ExtractDir holds the files of status extracts.
 	ExtractDir string
+	// SubscriberNATS tells a subscriber how to follow its live feed
+	// (nil: the route answers 503).
+	SubscriberNATS func(id string) (any, error)
+	// SubscribersChanged is called after a subscriber is created or
+	// replaced (to give it its NATS user).
+	SubscribersChanged func() error
 }
 
 // Server serves the API.
@@ -56,6 +62,8 @@ type Server struct {
 	subs       *subscription.Registry
 	extractor  *extract.Extractor
 	jobs       *jobs
+	subNATS    func(id string) (any, error)
+	subsChange func() error
 	clock      func() time.Time
 	metrics    *metrics
 	registerer prometheus.Registerer
@@ -88,6 +96,7 @@ func New(o Options) (*Server, error) {
 	s.subs = o.Subscriptions
 	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
 	s.jobs = newJobs(o.ExtractDir)
+	s.subNATS, s.subsChange = o.SubscriberNATS, o.SubscribersChanged
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"cpr/access"
@@ -103,6 +104,11 @@ func (s *Server) putSubscriber(c *call) error {
 	if err != nil {
 		return err
 	}
+	if s.subsChange != nil {
+		if err := s.subsChange(); err != nil {
+			s.log.Error("api: subscriber NATS users", "err", err)
+		}
+	}
 	_, marks, _ := s.subs.Get(saved.ID)
 	status := http.StatusOK
 	if created {
@@ -174,4 +180,22 @@ func itoa(n int) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+func (s *Server) subscriberNATS(c *call) error {
+	id := c.r.PathValue("id")
+	if err := c.ownSubscriber(id); err != nil {
+		return err
+	}
+	if _, _, err := s.subs.Get(id); err != nil {
+		return err
+	}
+	if s.subNATS == nil {
+		return fmt.Errorf("%w: no live feed", register.ErrUnavailable)
+	}
+	login, err := s.subNATS(id)
+	if err != nil {
+		return fmt.Errorf("%w: %v", register.ErrUnavailable, err)
+	}
+	return c.json(http.StatusOK, login)
 }

@@ -27,6 +27,11 @@ func testSubscribers(t *testing.T, h *harness) {
 		t.Fatalf("subscriber %v", sub)
 	}
 	wantProblem(t, h.get(t, "/v1/subscribers/nobody", uAdmin), http.StatusNotFound, "no_such_subscriber", "")
+	var login map[string]string
+	ok(t, h.get(t, "/v1/subscribers/sub-one/nats", uSubscriber), http.StatusOK, &login)
+	if login["subject"] != "cpr.dist.sub-one" {
+		t.Fatalf("nats login %v", login)
+	}
 	wantProblem(t, h.do(t, "PUT", "/v1/subscribers/sub-two", uAdmin, map[string]any{"name": "x", "kind": "bank", "task_number": 1}),
 		http.StatusBadRequest, "invalid_input", "kind")
 

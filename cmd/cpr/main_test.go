@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"cpr/register"
 	"cpr/subscription"
 )
@@ -127,8 +129,102 @@ func TestServe(t *testing.T) {
 		}
 		<-tick.C
 	}
+	t.Run("live subscriber feed", func(t *testing.T) { testLiveFeed(t, demo) })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve did not stop cleanly: %v\n%s", err, errOut.String())
+	}
+}
+
+func call(t *testing.T, demo demoFile, user, method, path string, body any, out any) int {
+	t.Helper()
+	var tok string
+	for _, tk := range demo.Tokens {
+		if tk.User == user {
+			tok = tk.Token
+		}
+	}
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, demo.API+path, rd)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// testLiveFeed: a subscriber follows cpr.dist.<id>, sees a move in its
+// circle, and can read neither another subscriber's feed nor the events.
+func testLiveFeed(t *testing.T, demo demoFile) {
+	for _, id := range []string{"kbh", "other"} {
+		st := call(t, demo, "admin", "PUT", "/v1/subscribers/"+id, map[string]any{"name": id, "kind": "public", "task_number": 7,
+			"scope": []string{"address", "name"}, "circle": map[string]any{"kommuner": []string{"0101"}}}, nil)
+		if st != http.StatusCreated {
+			t.Fatalf("put subscriber %s: %d", id, st)
+		}
+	}
+	var login map[string]string
+	if st := call(t, demo, "admin", "GET", "/v1/subscribers/kbh/nats", nil, &login); st != http.StatusOK {
+		t.Fatalf("nats login: %d", st)
+	}
+	errs := make(chan error, 4)
+	nc, err := nats.Connect(login["url"], nats.UserInfo(login["user"], login["password"]),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	sub, err := nc.SubscribeSync(login["subject"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forbidden := range []string{"cpr.dist.other", "cpr.events.>"} {
+		if _, err := nc.SubscribeSync(forbidden); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-errs:
+			if !strings.Contains(strings.ToLower(err.Error()), "permission") {
+				t.Fatalf("subscribing to %s: %v", forbidden, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("subscribing to %s was not refused", forbidden)
+		}
+	}
+	nc.Flush()
+	// A move in 0101 by the 0101 clerk reaches the feed.
+	var citizen string
+	for _, tk := range demo.Tokens {
+		if tk.Role == "citizen" {
+			citizen = tk.PNR
+		}
+	}
+	var roads struct {
+		Roads []struct{ Vejkode string } `json:"roads"`
+	}
+	call(t, demo, "clerk-0101", "GET", "/v1/kommuner/0101/roads", nil, &roads)
+	today := time.Now().In(time.UTC).Format("2006-01-02")
+	move := map[string]any{"effective": today, "address": map[string]string{"kommunekode": "0101", "vejkode": roads.Roads[1].Vejkode, "husnr": "3"}}
+	if st := call(t, demo, "clerk-0101", "POST", "/v1/persons/"+citizen+"/moves", move, nil); st != http.StatusCreated {
+		t.Fatalf("move: %d", st)
+	}
+	msg, err := sub.NextMsg(10 * time.Second)
+	if err != nil {
+		t.Fatalf("no message on the feed: %v", err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(msg.Data, &body); err != nil || body["kind"] != "move" || msg.Header.Get("Cpr-Seq") == "" {
+		t.Fatalf("feed message %s %v", msg.Data, msg.Header)
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"cpr/access"
 	"cpr/api"
 	"cpr/events"
+	"cpr/extract"
 	"cpr/register"
+	"cpr/subscription"
 )
 
 // serveConfig is everything "cpr serve" is told, by flag or environment.
@@ -96,8 +98,34 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 			return err
 		}
 	}
+	subs, err := subscription.Open(reg, nil)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := nc.syncUsers(subs.List()); err != nil {
+		ln.Close()
+		return err
+	}
+	x := &extract.Extractor{Reg: reg, Subs: subs}
+	dist, err := events.StartDistributor(events.DistConfig{Register: reg, URL: nc.url, User: nc.user, Password: nc.password,
+		Logger: log, Messages: func(ev *register.Event) ([]events.DistMessage, error) {
+			ls, err := x.LiveMessages(ev)
+			out := make([]events.DistMessage, len(ls))
+			for i, l := range ls {
+				out[i] = events.DistMessage{Subscriber: l.Subscriber, Data: l.Data}
+			}
+			return out, err
+		}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer dist.Close()
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
-		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts")})
+		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts"),
+		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin,
+		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
 		return err
@@ -125,6 +153,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		return err
 	}
 	srv.Close()
+	dist.Close()
 	relay.Close()
 	return reg.Close()
 }
