@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -74,8 +75,8 @@ func (s *Server) changeExtract(c *call) error {
 	}
 	c.w.Header().Set("Content-Type", contentType(f))
 	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, day, f)+`"`)
-	c.w.Header().Set("X-Extract-Persons", itoa(st.Persons))
-	c.w.Header().Set("X-Extract-Records", itoa(st.Records))
+	c.w.Header().Set("X-Extract-Persons", strconv.Itoa(st.Persons))
+	c.w.Header().Set("X-Extract-Records", strconv.Itoa(st.Records))
 	c.status = http.StatusOK
 	http.ServeContent(c.w, c.r, "", time.Time{}, tmp)
 	return nil

@@ -207,9 +207,7 @@ func orDefault(s, def string) string {
 // logMany writes one access log entry per person read.
 func (c *call) logMany(es []access.Entry) error {
 	for i := range es {
-		es[i].User, es[i].Role, es[i].UserKommune = c.user.ID, c.user.Role, c.user.Kommune
-		es[i].Call = c.rt.method + " " + c.rt.pattern
-		es[i].Purpose = purpose(c.r)
+		c.stamp(&es[i])
 	}
 	if len(es) == 0 {
 		return nil

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -217,11 +218,16 @@ func (c *call) fail(err error) {
 	writeProblem(c.w, p)
 }
 
-// logAccess writes one access log entry for this call.
-func (c *call) logAccess(e access.Entry) error {
+// stamp fills in who made the call, which call, and why.
+func (c *call) stamp(e *access.Entry) {
 	e.User, e.Role, e.UserKommune = c.user.ID, c.user.Role, c.user.Kommune
 	e.Call = c.rt.method + " " + c.rt.pattern
 	e.Purpose = purpose(c.r)
+}
+
+// logAccess writes one access log entry for this call.
+func (c *call) logAccess(e access.Entry) error {
+	c.stamp(&e)
 	if err := c.s.acc.Log(e); err != nil {
 		c.s.log.Error("api: access log write failed", "err", err)
 		return fmt.Errorf("%w: access log", register.ErrUnavailable)
@@ -256,7 +262,7 @@ func (c *call) decode(v any) ([]byte, error) {
 	if err != nil {
 		return nil, errMalformedBody
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"cpr/access"
 	"cpr/address"
@@ -146,7 +147,7 @@ func (s *Server) postMarks(c *call) error {
 	for i, m := range b.Marks {
 		p, err := pnr.Parse(m.PNR)
 		if err != nil {
-			return &fieldError{field: "marks[" + itoa(i) + "].pnr", reason: reasonOf(err), err: err}
+			return &fieldError{field: "marks[" + strconv.Itoa(i) + "].pnr", reason: reasonOf(err), err: err}
 		}
 		marks[i] = subscription.Mark{PNR: p, Key: m.Key}
 	}
@@ -169,17 +170,6 @@ func (s *Server) deleteMark(c *call) error {
 	c.status = http.StatusNoContent
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 func (s *Server) subscriberNATS(c *call) error {

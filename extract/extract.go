@@ -112,6 +112,4 @@ func hidesNameAddress(s *subscription.Subscriber, p *register.Person, on date.Da
 	return s.Kind == subscription.Private && p.Protected(register.ProtectNameAddress, on)
 }
 
-type pnrT = pnr.PNR
-
 func ulidText(id [16]byte) string { return ulid.ULID(id).String() }

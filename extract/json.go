@@ -5,6 +5,7 @@ import (
 
 	"cpr/address"
 	"cpr/date"
+	"cpr/pnr"
 	"cpr/register"
 	"cpr/subscription"
 	"cpr/wire"
@@ -51,7 +52,7 @@ type eventRecord struct {
 func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, ids identity, on date.Date) personRecord {
 	p, s := ps.p, sub.Scope
 	hide := hidesNameAddress(sub, p, on)
-	id := func(x pnrT) string {
+	id := func(x pnr.PNR) string {
 		v, _ := ids.of(x)
 		return v
 	}

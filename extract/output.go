@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 
 	"cpr/address"
 	"cpr/date"
@@ -71,6 +70,7 @@ type p12170Output struct {
 	rw    *recordWriter
 	st    Stats
 	lines func([]byte) error // nil: write the lines as they are
+	flush func() error       // before the buffer is flushed (nil: none)
 }
 
 func (o *p12170Output) write() error {
@@ -111,6 +111,11 @@ func (o *p12170Output) end() (Stats, error) {
 	if err := o.write(); err != nil {
 		return o.st, err
 	}
+	if o.flush != nil {
+		if err := o.flush(); err != nil {
+			return o.st, err
+		}
+	}
 	err := o.bw.Flush()
 	o.st.Bytes = o.cw.n
 	return o.st, err
@@ -148,25 +153,11 @@ func (o *csvOutput) rows(lines []byte) error {
 
 func (o *csvOutput) begin(h header) error {
 	o.lines = o.rows
+	o.flush = func() error {
+		o.cw2.Flush()
+		return o.cw2.Error()
+	}
 	return o.p12170Output.begin(h)
-}
-
-func (o *csvOutput) end() (Stats, error) {
-	o.lines = o.rows
-	b := o.rw.b
-	b.Reset("999")
-	b.Set("TAELLER", fmt.Sprintf("%08d", o.st.Records+1))
-	o.rw.emit()
-	if err := o.write(); err != nil {
-		return o.st, err
-	}
-	o.cw2.Flush()
-	if err := o.cw2.Error(); err != nil {
-		return o.st, err
-	}
-	err := o.bw.Flush()
-	o.st.Bytes = o.cw.n
-	return o.st, err
 }
 
 // jsonlOutput writes one JSON object a line: start, one per person, end.
@@ -204,5 +195,3 @@ func (o *jsonlOutput) end() (Stats, error) {
 	o.st.Bytes = o.cw.n
 	return o.st, err
 }
-
-var _ = strconv.Itoa

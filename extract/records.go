@@ -2,7 +2,6 @@ package extract
 
 import (
 	"strings"
-	"time"
 
 	"cpr/address"
 	"cpr/date"
@@ -318,5 +317,3 @@ func stamp(d date.Date) string {
 	}
 	return d.Time().Format("200601021504")
 }
-
-var _ = time.Time{}

@@ -112,8 +112,7 @@ func (cs *changeSet) finish() (*writes, error) {
 		)
 		fast := !t.created && foldsOnto(t.base, t.entries)
 		if fast {
-			snap = foldOnto(t.base, t.entries)
-			before, after = periodWrites(t.base, snap, t.entries)
+			snap = foldOnto(t.base, t.entries) // the index is unchanged
 		}
 		if !fast || cs.g.r.verify {
 			full, fb, fa, ferr := cs.fullFold(t)

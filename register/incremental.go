@@ -7,14 +7,14 @@ import (
 // The fast path of finish. Replay is a fold over entries sorted by valid
 // date, then sequence. When every entry a change adds is the latest of its
 // fact (its date is not before the fact's date in the stored record, which
-// is the fold at the person's latest date), the full fold equals the stored
-// record folded on by the new entries alone, and the address index changes
-// only at the new date. Then the history need not be read. Options.Verify
+// is the fold at the person's latest date) and touches neither address nor
+// status (so the address index does not change), the full fold equals the
+// stored record folded on by the new entries alone, and the history need
+// not be read. Options.Verify
 // checks this against the full fold on every change (the tests set it).
 
 // foldsOnto reports whether news can be folded onto the stored record old.
 func foldsOnto(old *Person, news []Entry) bool {
-	var addrDate date.Date
 	for i, h := range news {
 		if h.Marker == MarkCorrects || h.Marker == MarkAnnuls {
 			return false
@@ -41,12 +41,6 @@ func foldsOnto(old *Person, news []Entry) bool {
 			if prev.Fact == h.Fact && prev.From > h.From {
 				return false
 			}
-		}
-		if h.Fact == FactAddress || h.Fact == FactStatus {
-			if addrDate != 0 && addrDate != h.From {
-				return false
-			}
-			addrDate = h.From
 		}
 	}
 	return true
@@ -76,40 +70,4 @@ func foldOnto(old *Person, news []Entry) *Person {
 		p.CurrentPNR = 0
 	}
 	return p
-}
-
-// livePeriod is the open address index entry of a stored record, if any.
-func livePeriod(p *Person) (period, bool) {
-	if !p.Status.Active() || p.Residence.Address.IsZero() {
-		return period{}, false
-	}
-	return period{addr: p.Residence.Address, from: max(p.Residence.From, p.StatusFrom)}, true
-}
-
-// periodWrites is the address index change between two stored records
-// when the new one folds onto the old (see foldsOnto).
-func periodWrites(old, nw *Person, news []Entry) (before, after []period) {
-	var d date.Date
-	for _, h := range news {
-		if h.Fact == FactAddress || h.Fact == FactStatus {
-			d = h.From
-		}
-	}
-	op, oldLive := livePeriod(old)
-	np, newLive := livePeriod(nw)
-	if d == 0 || (oldLive && newLive && op.addr == np.addr) {
-		return nil, nil
-	}
-	if oldLive {
-		before = append(before, op)
-		if d > op.from {
-			closed := op
-			closed.to = d
-			after = append(after, closed)
-		}
-	}
-	if newLive {
-		after = append(after, period{addr: np.addr, from: d})
-	}
-	return before, after
 }

@@ -1,7 +1,6 @@
 package register
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -212,21 +211,5 @@ func (r *Register) ByBirthDate(from, to date.Date, fn func(pnr.PNR) bool) error 
 // Persons calls fn for every stored person record in pnr order, until fn
 // returns false. It reads a consistent snapshot.
 func (r *Register) Persons(fn func(*Person) bool) error {
-	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagPerson}, UpperBound: []byte{tagPerson + 1}})
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		p, err := decodePerson(it.Value())
-		if err != nil {
-			return err
-		}
-		if !fn(p) {
-			break
-		}
-	}
-	return it.Error()
+	return r.Scan(0, false, func(p *Person, _ []Entry) bool { return fn(p) })
 }
-
-var _ = bytes.HasPrefix

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"cpr/access"
+	"cpr/pnr"
 	"cpr/population"
 	"cpr/register"
 )
@@ -95,7 +96,7 @@ func setUpDemo(ctx context.Context, reg *register.Register, acc *access.Service,
 }
 
 // demoCitizen picks an adult living in København, the same every time.
-func demoCitizen(reg *register.Register) (found pnrT, err error) {
+func demoCitizen(reg *register.Register) (found pnr.PNR, err error) {
 	err = reg.Persons(func(p *register.Person) bool {
 		if p.Status == register.StatusActive && p.Kommune() == 101 && p.BirthDate < 19900101 {
 			found = p.PNR

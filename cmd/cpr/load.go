@@ -8,12 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"cpr/pnr"
 	"cpr/population"
 	"cpr/register"
 )
-
-type pnrT = pnr.PNR
 
 func runLoad(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
