@@ -127,7 +127,7 @@ func (r *Register) submit(commits chan<- *group, g *group) {
 func (r *Register) committer(commits <-chan *group, done chan<- struct{}) {
 	defer close(done)
 	for g := range commits {
-		err := g.batch.Commit(pebble.Sync)
+		err := r.commitSynced(g.batch)
 		if err != nil {
 			r.failed.Store(true)
 			r.log.Error("register: commit failed", "err", err, "changes", g.changes)

@@ -169,7 +169,10 @@ func (r *Register) Residents(a address.Address, on date.Date) ([]Resident, error
 // order, up to the last committed one, until fn returns an error.
 func (r *Register) Journal(from uint64, fn func(*Event) error) error {
 	lo := appendJournalKey(nil, from)
-	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: []byte{tagJournal + 1}})
+	// Not past LastSeq: a batch whose commit failed can be visible in
+	// memory without being durable (see faults.go).
+	hi := appendJournalKey(nil, r.LastSeq()+1)
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}

@@ -69,6 +69,7 @@ type Register struct {
 	commits atomic.Uint64 // synced commits (groups)
 	changes atomic.Uint64 // accepted changes
 	failed  atomic.Bool   // a commit failed; storage needs attention
+	broken  atomic.Bool   // storage failed fatally; see faults.go
 
 	notifyMu sync.Mutex
 	notify   chan struct{} // closed and replaced after every commit

@@ -68,11 +68,7 @@ func (r *Register) PutRecords(recs ...Record) error {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		r.failed.Store(true)
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return nil
+	return r.commitSynced(b)
 }
 
 // GetRecord reads one record. It returns ErrNotFound.

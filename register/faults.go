@@ -1,0 +1,92 @@
+package register
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+// Storage faults. Pebble treats a failed write or sync of its write-ahead
+// log as fatal: the batch may already be visible in memory and the log may
+// hold a torn record, so nothing written after it would survive a restart.
+// Its Logger.Fatalf (ours panics) is called from Commit. commitSynced turns
+// that into ErrUnavailable and marks the register broken: from then on it
+// refuses every write, Healthy reports false, and only a reopen (a restart
+// of the process) recovers, replaying the log up to its last good record.
+
+// commitSynced commits b with a sync. After a fatal storage error it
+// refuses to write at all.
+func (r *Register) commitSynced(b *pebble.Batch) (err error) {
+	if r.broken.Load() {
+		return fmt.Errorf("%w: storage failed earlier; reopen to recover", ErrUnavailable)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.broken.Store(true)
+			r.failed.Store(true)
+			err = fmt.Errorf("%w: %v", ErrUnavailable, v)
+		}
+	}()
+	if err := b.Commit(pebble.Sync); err != nil {
+		r.broken.Store(true)
+		r.failed.Store(true)
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Broken reports whether a write failed in a way only a reopen recovers
+// from.
+func (r *Register) Broken() bool { return r.broken.Load() }
+
+// FaultFS is a file system that fails on demand, for fault tests: it wraps
+// Pebble's error-injecting file system. Pass FS() as Options.FS.
+type FaultFS struct {
+	fs            *errorfs.FS
+	writes, syncs atomic.Bool
+	injected      atomic.Uint64
+}
+
+// NewFaultFS wraps base (nil: the OS file system). It fails nothing until
+// told to.
+func NewFaultFS(base vfs.FS) *FaultFS {
+	if base == nil {
+		base = vfs.Default
+	}
+	f := &FaultFS{}
+	f.fs = errorfs.Wrap(base, errorfs.InjectorFunc(f.maybe))
+	return f
+}
+
+// FS is the file system to open the register on.
+func (f *FaultFS) FS() vfs.FS { return f.fs }
+
+// FailWrites makes every write to a file (data, log, manifest) fail, or
+// stops it.
+func (f *FaultFS) FailWrites(on bool) { f.writes.Store(on) }
+
+// FailSyncs makes every sync fail, or stops it.
+func (f *FaultFS) FailSyncs(on bool) { f.syncs.Store(on) }
+
+// Injected is the number of operations failed so far.
+func (f *FaultFS) Injected() uint64 { return f.injected.Load() }
+
+func (f *FaultFS) maybe(op errorfs.Op) error {
+	fail := false
+	switch op.Kind {
+	case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpCreate, errorfs.OpFilePreallocate, errorfs.OpReuseForWrite:
+		fail = f.writes.Load()
+	case errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo, errorfs.OpFileFlush:
+		fail = f.syncs.Load()
+	}
+	// The LOCK file is taken once at open; failing it says nothing.
+	if !fail || strings.HasSuffix(op.Path, "LOCK") {
+		return nil
+	}
+	f.injected.Add(1)
+	return errorfs.ErrInjected
+}
