@@ -1,0 +1,330 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"cpr/address"
+	"cpr/date"
+	"cpr/pnr"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+// readRoads reads roads.tsv.
+func readRoads(dir string) (*address.Roads, error) {
+	f, err := os.Open(filepath.Join(dir, FileRoads))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrWorkload, err)
+	}
+	defer f.Close()
+	rs, err := address.LoadRoads(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrWorkload, FileRoads, err)
+	}
+	return rs, nil
+}
+
+// fieldParser reads the fields of one CSV row, remembering the first error.
+type fieldParser struct {
+	row  []string
+	col  map[string]int
+	err  error
+	line int
+}
+
+func (fp *fieldParser) fail(name, why string) {
+	if fp.err == nil {
+		fp.err = fmt.Errorf("%w: %s line %d: %s: %s", ErrWorkload, FilePopulation, fp.line, name, why)
+	}
+}
+
+func (fp *fieldParser) str(name string) string { return fp.row[fp.col[name]] }
+
+func (fp *fieldParser) pnr(name string) pnr.PNR {
+	s := fp.str(name)
+	if s == "" {
+		return 0
+	}
+	p, err := pnr.Parse(s)
+	if err != nil {
+		fp.fail(name, "not a pnr")
+	}
+	return p
+}
+
+func (fp *fieldParser) date(name string) date.Date {
+	d, err := date.Parse(fp.str(name))
+	if err != nil && fp.str(name) != "" {
+		fp.fail(name, "not a date")
+	}
+	return d
+}
+
+func (fp *fieldParser) num(name string) uint16 {
+	s := fp.str(name)
+	if s == "" {
+		return 0
+	}
+	v, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		fp.fail(name, "not a number")
+	}
+	return uint16(v)
+}
+
+// readPopulation returns the persons of population.csv, one after another;
+// *perr is set if a row does not parse (the sequence then ends).
+func readPopulation(dir string, perr *error) iter.Seq[*register.Person] {
+	return func(yield func(*register.Person) bool) {
+		f, err := os.Open(filepath.Join(dir, FilePopulation))
+		if err != nil {
+			*perr = fmt.Errorf("%w: %v", ErrWorkload, err)
+			return
+		}
+		defer f.Close()
+		r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
+		r.ReuseRecord = true
+		head, err := r.Read()
+		if err != nil {
+			*perr = fmt.Errorf("%w: %s: %v", ErrWorkload, FilePopulation, err)
+			return
+		}
+		fp := &fieldParser{col: map[string]int{}}
+		for i, h := range head {
+			fp.col[h] = i
+		}
+		for _, h := range populationHeader {
+			if _, ok := fp.col[h]; !ok {
+				*perr = fmt.Errorf("%w: %s: no column %s", ErrWorkload, FilePopulation, h)
+				return
+			}
+		}
+		for fp.line = 2; ; fp.line++ {
+			row, err := r.Read()
+			if err == io.EOF {
+				return
+			} else if err != nil {
+				*perr = fmt.Errorf("%w: %s: %v", ErrWorkload, FilePopulation, err)
+				return
+			}
+			fp.row = row
+			p := fp.person()
+			if fp.err != nil {
+				*perr = fp.err
+				return
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+func (fp *fieldParser) person() *register.Person {
+	p := &register.Person{PNR: fp.pnr("pnr"), BirthDate: fp.date("birth_date"), StatusFrom: fp.date("status_from")}
+	sex, err := pnr.ParseSex(fp.str("sex"))
+	if err != nil {
+		fp.fail("sex", "not M or F")
+	}
+	p.Sex = sex
+	st, err := strconv.Atoi(fp.str("status"))
+	if err != nil || !register.Status(st).Valid() {
+		fp.fail("status", "not a status code")
+	}
+	p.Status = register.Status(st)
+	p.Name = register.Name{First: fp.str("first_name"), Middle: fp.str("middle_name"), Last: fp.str("last_name"),
+		Addressing: fp.str("addressing_name"), From: fp.date("name_from")}
+	if fp.str("kommunekode") != "" {
+		a, err := address.Parse(fp.str("kommunekode"), fp.str("vejkode"), fp.str("husnr"), fp.str("etage"), fp.str("sidedoer"))
+		if err != nil {
+			fp.fail("address", "not an address")
+		}
+		p.Residence.Address = a
+	}
+	p.Residence.From = fp.date("address_from")
+	if c := fp.num("foreign_country"); c != 0 {
+		p.Residence.Foreign = register.Foreign{Country: c}
+		if l := fp.str("foreign_lines"); l != "" {
+			p.Residence.Foreign.Lines = strings.Split(l, "|")
+		}
+	}
+	if c := fp.str("civil"); len(c) == 1 {
+		p.Civil.Code = register.Civil(c[0])
+	}
+	p.Civil.Spouse, p.Civil.From = fp.pnr("spouse"), fp.date("civil_from")
+	p.Mother, p.Father = fp.pnr("mother"), fp.pnr("father")
+	if cs := fp.str("children"); cs != "" {
+		for _, c := range strings.Split(cs, ";") {
+			q, err := pnr.Parse(c)
+			if err != nil {
+				fp.fail("children", "not a pnr")
+			}
+			p.Children = append(p.Children, q)
+		}
+	}
+	p.Citizenship, p.CitizenFrom = fp.num("citizenship"), fp.date("citizenship_from")
+	if ps := fp.str("protections"); ps != "" {
+		for _, s := range strings.Split(ps, ";") {
+			parts := strings.Split(s, ":")
+			if len(parts) != 3 {
+				fp.fail("protections", "not TYPE:FROM:TO")
+				continue
+			}
+			t, err := strconv.Atoi(parts[0])
+			from, err1 := date.Parse(parts[1])
+			to, err2 := date.Parse(parts[2])
+			if err != nil || err1 != nil || (err2 != nil && parts[2] != "") {
+				fp.fail("protections", "not TYPE:FROM:TO")
+			}
+			p.Protections = append(p.Protections, register.ProtectionPeriod{Type: register.Protection(t), From: from, To: to})
+		}
+	}
+	return p
+}
+
+// readSubscribers reads subscribers.json into the registry's form.
+func readSubscribers(dir string) ([]subscription.Subscriber, error) {
+	var specs []SubscriberSpec
+	if err := readJSON(filepath.Join(dir, FileSubscribers), &specs); err != nil {
+		return nil, err
+	}
+	out := make([]subscription.Subscriber, 0, len(specs))
+	for _, s := range specs {
+		scope, err := subscription.ParseScope(s.Scope)
+		if err != nil {
+			return nil, fmt.Errorf("%w: subscriber %s: %v", ErrWorkload, s.ID, err)
+		}
+		sub := subscription.Subscriber{ID: s.ID, Name: s.Name, Kind: subscription.Kind(s.Kind), TaskNumber: s.TaskNumber,
+			Scope: scope, Circle: subscription.Circle{Marks: s.Circle.Marks}}
+		for _, k := range s.Circle.Kommuner {
+			v, err := strconv.ParseUint(k, 10, 16)
+			if err != nil {
+				return nil, fmt.Errorf("%w: subscriber %s: kommune %q", ErrWorkload, s.ID, k)
+			}
+			sub.Circle.Kommuner = append(sub.Circle.Kommuner, uint16(v))
+		}
+		for _, k := range s.Circle.Kinds {
+			kind, ok := register.ParseKind(k)
+			if !ok {
+				return nil, fmt.Errorf("%w: subscriber %s: kind %q", ErrWorkload, s.ID, k)
+			}
+			sub.Circle.Kinds = append(sub.Circle.Kinds, kind)
+		}
+		if s.Circle.Age != nil {
+			sub.Circle.AgeMin, sub.Circle.AgeMax = s.Circle.Age.Min, s.Circle.Age.Max
+		}
+		out = append(out, sub)
+	}
+	return out, nil
+}
+
+// readMarks calls fn with each subscriber's marks, in batches of at most
+// subscription.MaxMarksPerCall.
+func readMarks(dir string, fn func(id string, marks []subscription.Mark) error) error {
+	f, err := os.Open(filepath.Join(dir, FileMarks))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrWorkload, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<20))
+	var (
+		id    string
+		batch []subscription.Mark
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := fn(id, batch)
+		batch = batch[:0]
+		return err
+	}
+	for n := 1; sc.Scan(); n++ {
+		if n == 1 {
+			continue // header
+		}
+		parts := strings.Split(sc.Text(), ",")
+		if len(parts) != 3 {
+			return fmt.Errorf("%w: %s line %d: want subscriber,pnr,key", ErrWorkload, FileMarks, n)
+		}
+		p, err := pnr.Parse(parts[1])
+		if err != nil {
+			return fmt.Errorf("%w: %s line %d: not a pnr", ErrWorkload, FileMarks, n)
+		}
+		if parts[0] != id || len(batch) == subscription.MaxMarksPerCall {
+			if err := flush(); err != nil {
+				return err
+			}
+			id = parts[0]
+		}
+		batch = append(batch, subscription.Mark{PNR: p, Key: parts[2]})
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
+	}
+	return flush()
+}
+
+// readExpected reads expected.jsonl: persons and events by day and
+// subscriber.
+func readExpected(dir string) (map[string]map[string]ExpectedLine, error) {
+	out := map[string]map[string]ExpectedLine{}
+	err := eachJSONL(filepath.Join(dir, FileExpected), func(e *ExpectedLine) error {
+		m := out[e.Day]
+		if m == nil {
+			m = map[string]ExpectedLine{}
+			out[e.Day] = m
+		}
+		m[e.Subscriber] = *e
+		return nil
+	})
+	return out, err
+}
+
+// changeReader reads changes.jsonl a day at a time.
+type changeReader struct {
+	f    *os.File
+	dec  *json.Decoder
+	next *Line
+}
+
+func openChanges(dir string) (*changeReader, error) {
+	f, err := os.Open(filepath.Join(dir, FileChanges))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrWorkload, err)
+	}
+	return &changeReader{f: f, dec: json.NewDecoder(bufio.NewReaderSize(f, 1<<20))}, nil
+}
+
+// upTo returns the lines with seq up to last, which must follow on from
+// the lines returned before.
+func (cr *changeReader) upTo(last uint64) ([]*Line, error) {
+	var out []*Line
+	for {
+		if cr.next == nil {
+			l := new(Line)
+			if err := cr.dec.Decode(l); err == io.EOF {
+				return out, nil
+			} else if err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrWorkload, FileChanges, err)
+			}
+			cr.next = l
+		}
+		if cr.next.Seq > last {
+			return out, nil
+		}
+		out = append(out, cr.next)
+		cr.next = nil
+	}
+}
+
+func (cr *changeReader) close() error { return cr.f.Close() }
