@@ -116,7 +116,7 @@ func (r *Register) commitLoop() {
 // holds no change to write.
 func (r *Register) submit(commits chan<- *group, g *group) {
 	if g.changes == 0 {
-		g.finish(nil)
+		g.finish(r.brokenErr()) // a replay may have read what never became durable
 		return
 	}
 	commits <- g

@@ -21,8 +21,8 @@ import (
 // commitSynced commits b with a sync. After a fatal storage error it
 // refuses to write at all.
 func (r *Register) commitSynced(b *pebble.Batch) (err error) {
-	if r.broken.Load() {
-		return fmt.Errorf("%w: storage failed earlier; reopen to recover", ErrUnavailable)
+	if err := r.brokenErr(); err != nil {
+		return err
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -35,6 +35,16 @@ func (r *Register) commitSynced(b *pebble.Batch) (err error) {
 		r.broken.Store(true)
 		r.failed.Store(true)
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// brokenErr is ErrUnavailable once the register is broken: after a failed
+// commit, Pebble may show its batch to readers although it is not durable,
+// so not even a replayed idempotent request may be answered.
+func (r *Register) brokenErr() error {
+	if r.broken.Load() {
+		return fmt.Errorf("%w: storage failed earlier; reopen to recover", ErrUnavailable)
 	}
 	return nil
 }

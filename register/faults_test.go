@@ -37,7 +37,9 @@ func TestStorageFaults(t *testing.T) {
 			durable := f.r.LastSeq()
 
 			tc.fail(ff, true)
-			_, err := f.r.Apply(context.Background(), Move{PNR: p, Effective: f.today(), Address: f.addr(101, 2)}, Meta{Actor: "test"})
+			move := Move{PNR: p, Effective: f.today(), Address: f.addr(101, 2)}
+			meta := Meta{Actor: "test", IdempotencyKey: "retried", BodyHash: [32]byte{1}}
+			_, err := f.r.Apply(context.Background(), move, meta)
 			if !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("move while %s fail: %v, want ErrUnavailable", tc.name, err)
 			}
@@ -54,6 +56,11 @@ func TestStorageFaults(t *testing.T) {
 			if _, err := f.r.Apply(context.Background(), Move{PNR: p, Effective: f.today(), Address: f.addr(101, 3)}, Meta{Actor: "test"}); !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("move after the fault on a broken register: %v, want ErrUnavailable", err)
 			}
+			// The failed batch may be visible in memory: a retry must not be
+			// answered as a replay of it.
+			if res, err := f.r.Apply(context.Background(), move, meta); !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("retry after the fault on a broken register: %+v, %v, want ErrUnavailable", res, err)
+			}
 			seen := uint64(0)
 			if err := f.r.Journal(1, func(ev *Event) error { seen = ev.Seq; return nil }); err != nil {
 				t.Fatal(err)
@@ -67,6 +74,9 @@ func TestStorageFaults(t *testing.T) {
 			defer f.r.Close()
 			if got := f.r.LastSeq(); got < durable || got > durable+1 {
 				t.Fatalf("after reopen last seq %d, want %d or %d", got, durable, durable+1)
+			}
+			if _, err := f.r.Apply(context.Background(), move, meta); err != nil {
+				t.Fatalf("retry after the reopen: %v", err)
 			}
 			f.apply(Move{PNR: p, Effective: f.today(), Address: f.addr(101, 4)})
 			if got := f.get(p).Residence.Address; got != f.addr(101, 4) {
