@@ -17,6 +17,10 @@ import (
 type Extractor struct {
 	Reg  *register.Register
 	Subs *subscription.Registry
+	// NameTableBytes bounds the table of relatives' names a large status
+	// extract builds (zero: DefaultNameTableBytes); relatives it cannot
+	// hold are read one by one.
+	NameTableBytes int64
 }
 
 func (x *Extractor) subscriber(id string, f Format) (*subscription.Subscriber, error) {
@@ -119,7 +123,7 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	}
 	slices.Sort(pnrs)
 	ids := x.identity(sub)
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(day, known), ids)
+	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(day, known), ids, day)
 	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day}); err != nil {
 		return Stats{}, err
 	}

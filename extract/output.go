@@ -31,13 +31,6 @@ type header struct {
 	production date.Date
 }
 
-// output writes one extract in one format.
-type output interface {
-	begin(h header) error
-	person(ps *person) error
-	end() (Stats, error)
-}
-
 // countingWriter counts the bytes written through it.
 type countingWriter struct {
 	w io.Writer
@@ -50,85 +43,125 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func newOutput(f Format, w io.Writer, sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity) output {
-	cw := &countingWriter{w: w}
-	bw := bufio.NewWriterSize(cw, 256<<10)
-	rw := newRecordWriter(sub, roads, names, ids)
+// appendWriter appends what is written to b.
+type appendWriter struct{ b []byte }
+
+func (a *appendWriter) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// formatter turns persons into the lines of one format, appended to a
+// caller's buffer. It is not safe for concurrent use: a parallel extract
+// has one per goroutine.
+type formatter struct {
+	f     Format
+	sub   *subscription.Subscriber
+	roads *address.Roads
+	ids   identity
+	on    date.Date
+	rw    *recordWriter // P12170 and CSV
+	aw    appendWriter  // JSON Lines and CSV write through it
+	enc   *json.Encoder // JSON Lines
+	csv   *csv.Writer   // CSV
+	lines []byte        // CSV: the P12170 lines of one person
+}
+
+func newFormatter(f Format, sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *formatter {
+	fm := &formatter{f: f, sub: sub, roads: roads, ids: ids, on: on, rw: newRecordWriter(sub, roads, names, ids)}
+	fm.rw.on = on
 	switch f {
 	case JSONL:
-		return &jsonlOutput{cw: cw, bw: bw, enc: json.NewEncoder(bw), sub: sub, roads: roads, ids: ids}
+		fm.enc = json.NewEncoder(&fm.aw)
 	case CSV:
-		return &csvOutput{p12170Output{cw: cw, bw: bw, rw: rw}, csv.NewWriter(bw)}
+		fm.csv = csv.NewWriter(&fm.aw)
 	}
-	return &p12170Output{cw: cw, bw: bw, rw: rw}
+	return fm
 }
 
-// p12170Output writes the fixed-width records, ISO-8859-1.
-type p12170Output struct {
-	cw    *countingWriter
-	bw    *bufio.Writer
-	rw    *recordWriter
-	st    Stats
-	lines func([]byte) error // nil: write the lines as they are
-	flush func() error       // before the buffer is flushed (nil: none)
+// flushRecords appends what the record writer wrote (P12170 lines) to dst
+// in the formatter's format, and reports how many lines that was.
+func (fm *formatter) flushRecords(dst []byte) ([]byte, int, error) {
+	n := fm.rw.n
+	fm.rw.n = 0
+	if fm.f != CSV {
+		dst, fm.rw.out = fm.rw.out, nil
+		return dst, n, nil
+	}
+	fm.aw.b = dst
+	err := fm.rows(fm.rw.out)
+	fm.csv.Flush()
+	if err == nil {
+		err = fm.csv.Error()
+	}
+	dst, fm.aw.b = fm.aw.b, nil
+	fm.lines = fm.rw.out[:0]
+	return dst, n, err
 }
 
-func (o *p12170Output) write() error {
-	var err error
-	if o.lines != nil {
-		err = o.lines(o.rw.out)
+// startRecords points the record writer at dst (P12170) or at the
+// formatter's own scratch buffer (CSV).
+func (fm *formatter) startRecords(dst []byte) {
+	if fm.f == CSV {
+		fm.rw.out = fm.lines[:0]
 	} else {
-		_, err = o.bw.Write(o.rw.out)
+		fm.rw.out = dst
 	}
-	o.st.Records += o.rw.n
-	o.rw.out, o.rw.n = o.rw.out[:0], 0
-	return err
+	fm.rw.n = 0
 }
 
-func (o *p12170Output) begin(h header) error {
-	o.rw.on = h.day
-	b := o.rw.b
+// begin appends the start record.
+func (fm *formatter) begin(dst []byte, h header) ([]byte, error) {
+	if fm.f == JSONL {
+		return fm.encode(dst, map[string]any{"record": "start", "kind": h.kind, "subscriber": h.sub.ID,
+			"task_number": h.sub.TaskNumber, "date": h.day, "production_date": h.production, "previous_production_date": h.prev})
+	}
+	fm.startRecords(dst)
+	b := fm.rw.b
 	b.Reset("000")
 	b.SetInt("OPGAVENR", h.sub.TaskNumber)
 	setDate(b, "PRODDTO", h.production)
 	setDate(b, "PRODDTOFORRIG", h.prev)
-	o.rw.emit()
-	return o.write()
+	fm.rw.emit()
+	dst, _, err := fm.flushRecords(dst)
+	return dst, err
 }
 
-func (o *p12170Output) person(ps *person) error {
-	o.rw.person(ps)
-	o.st.Persons++
-	o.st.Events += len(ps.events)
-	return o.write()
+// person appends the lines of one person; n is how many.
+func (fm *formatter) person(dst []byte, ps *person) (out []byte, n int, err error) {
+	if fm.f == JSONL {
+		out, err = fm.encode(dst, personJSON(ps, fm.sub, fm.roads, fm.ids, fm.on))
+		return out, 1, err
+	}
+	fm.startRecords(dst)
+	fm.rw.person(ps)
+	return fm.flushRecords(dst)
 }
 
-func (o *p12170Output) end() (Stats, error) {
-	b := o.rw.b
+// end appends the end record, after records lines.
+func (fm *formatter) end(dst []byte, records int) ([]byte, error) {
+	if fm.f == JSONL {
+		return fm.encode(dst, map[string]any{"record": "end", "count": records + 1})
+	}
+	fm.startRecords(dst)
+	b := fm.rw.b
 	b.Reset("999")
-	b.Set("TAELLER", fmt.Sprintf("%08d", o.st.Records+1))
-	o.rw.emit()
-	if err := o.write(); err != nil {
-		return o.st, err
-	}
-	if o.flush != nil {
-		if err := o.flush(); err != nil {
-			return o.st, err
-		}
-	}
-	err := o.bw.Flush()
-	o.st.Bytes = o.cw.n
-	return o.st, err
+	b.Set("TAELLER", fmt.Sprintf("%08d", records+1))
+	fm.rw.emit()
+	dst, _, err := fm.flushRecords(dst)
+	return dst, err
 }
 
-// csvOutput writes the same records as P12170, one CSV row each: the
-// record type, then the record's fields in layout order (trimmed, UTF-8).
-type csvOutput struct {
-	p12170Output
-	cw2 *csv.Writer
+func (fm *formatter) encode(dst []byte, v any) ([]byte, error) {
+	fm.aw.b = dst
+	err := fm.enc.Encode(v)
+	dst, fm.aw.b = fm.aw.b, nil
+	return dst, err
 }
 
-func (o *csvOutput) rows(lines []byte) error {
+// rows writes the same records as P12170, one CSV row each: the record
+// type, then the record's fields in layout order (trimmed, UTF-8).
+func (fm *formatter) rows(lines []byte) error {
 	for len(lines) > 0 {
 		i := 0
 		for i < len(lines) && lines[i] != '\n' {
@@ -143,7 +176,7 @@ func (o *csvOutput) rows(lines []byte) error {
 		for _, f := range rec.Fields {
 			row = append(row, pr.Fields[f.Name])
 		}
-		if err := o.cw2.Write(row); err != nil {
+		if err := fm.csv.Write(row); err != nil {
 			return err
 		}
 		lines = lines[min(i+1, len(lines)):]
@@ -151,47 +184,67 @@ func (o *csvOutput) rows(lines []byte) error {
 	return nil
 }
 
-func (o *csvOutput) begin(h header) error {
-	o.lines = o.rows
-	o.flush = func() error {
-		o.cw2.Flush()
-		return o.cw2.Error()
+// output writes one extract in one format, person by person or in chunks
+// formatted elsewhere, and counts what it wrote.
+type output struct {
+	fm  *formatter
+	cw  *countingWriter
+	bw  *bufio.Writer
+	buf []byte
+	st  Stats
+}
+
+func newOutput(f Format, w io.Writer, sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *output {
+	cw := &countingWriter{w: w}
+	return &output{fm: newFormatter(f, sub, roads, names, ids, on), cw: cw, bw: bufio.NewWriterSize(cw, 256<<10)}
+}
+
+func (o *output) write(b []byte) error {
+	_, err := o.bw.Write(b)
+	o.buf = b[:0]
+	return err
+}
+
+func (o *output) begin(h header) error {
+	b, err := o.fm.begin(o.buf[:0], h)
+	if err != nil {
+		return err
 	}
-	return o.p12170Output.begin(h)
-}
-
-// jsonlOutput writes one JSON object a line: start, one per person, end.
-type jsonlOutput struct {
-	cw    *countingWriter
-	bw    *bufio.Writer
-	enc   *json.Encoder
-	sub   *subscription.Subscriber
-	roads *address.Roads
-	ids   identity
-	on    date.Date
-	st    Stats
-}
-
-func (o *jsonlOutput) begin(h header) error {
-	o.on = h.day
 	o.st.Records++
-	return o.enc.Encode(map[string]any{"record": "start", "kind": h.kind, "subscriber": h.sub.ID,
-		"task_number": h.sub.TaskNumber, "date": h.day, "production_date": h.production, "previous_production_date": h.prev})
+	return o.write(b)
 }
 
-func (o *jsonlOutput) person(ps *person) error {
+func (o *output) person(ps *person) error {
+	b, n, err := o.fm.person(o.buf[:0], ps)
+	if err != nil {
+		return err
+	}
 	o.st.Persons++
-	o.st.Records++
 	o.st.Events += len(ps.events)
-	return o.enc.Encode(personJSON(ps, o.sub, o.roads, o.ids, o.on))
+	o.st.Records += n
+	return o.write(b)
 }
 
-func (o *jsonlOutput) end() (Stats, error) {
-	o.st.Records++
-	if err := o.enc.Encode(map[string]any{"record": "end", "count": o.st.Records}); err != nil {
+// chunk writes lines a formatter made for persons, events and records
+// counted in st.
+func (o *output) chunk(b []byte, st Stats) error {
+	o.st.Persons += st.Persons
+	o.st.Events += st.Events
+	o.st.Records += st.Records
+	_, err := o.bw.Write(b)
+	return err
+}
+
+func (o *output) end() (Stats, error) {
+	b, err := o.fm.end(o.buf[:0], o.st.Records)
+	if err != nil {
 		return o.st, err
 	}
-	err := o.bw.Flush()
+	o.st.Records++
+	if err := o.write(b); err != nil {
+		return o.st, err
+	}
+	err = o.bw.Flush()
 	o.st.Bytes = o.cw.n
 	return o.st, err
 }

@@ -69,11 +69,12 @@ func setDay(b *p12170.Builder, field string, d date.Date) {
 	if d == 0 {
 		return
 	}
-	if f := b.Record().Field(field); f != nil && f.DateFormat == "" {
-		b.Set(field, stamp(d))
+	i := b.Index(field)
+	if b.Record().Fields[i].DateFormat == "" {
+		b.SetAt(i, stamp(d))
 		return
 	}
-	b.SetTime(field, d.Time())
+	b.SetDateAt(i, d.Year(), d.Month(), d.Day()) // at 00:00
 }
 
 func (w *recordWriter) birth(d date.Date) date.Date {
@@ -121,8 +122,14 @@ func (w *recordWriter) person(ps *person) {
 	setDate(b, "FOED_DT", w.birth(p.BirthDate))
 	w.emit()
 
-	if s.Has(subscription.ScopeAddress) && !hide && !p.Residence.Address.IsZero() {
-		a, fx := p.Residence.Address, w.roads.Fixed(p.Residence.Address)
+	// The fixed-width address fields, once for records 002 and 003.
+	var fx address.Fixed
+	withAddress := !hide && !p.Residence.Address.IsZero()
+	if withAddress && (s.Has(subscription.ScopeAddress) || s.Has(subscription.ScopeClearAddress)) {
+		fx = w.roads.Fixed(p.Residence.Address)
+	}
+	if s.Has(subscription.ScopeAddress) && withAddress {
+		a := p.Residence.Address
 		w.start("002")
 		b.Set("PNR", ps.id)
 		b.SetInt("KOMKOD", int(a.Kommunekode))
@@ -140,8 +147,8 @@ func (w *recordWriter) person(ps *person) {
 		setDate(b, "START_DT-ADRTXT", p.Residence.From)
 		w.emit()
 	}
-	if s.Has(subscription.ScopeClearAddress) && !hide && !p.Residence.Address.IsZero() {
-		a, fx := p.Residence.Address, w.roads.Fixed(p.Residence.Address)
+	if s.Has(subscription.ScopeClearAddress) && withAddress {
+		a := p.Residence.Address
 		w.start("003")
 		b.Set("PNR", ps.id)
 		b.Set("ADRNVN", p.Name.Addressing)
@@ -186,8 +193,10 @@ func (w *recordWriter) person(ps *person) {
 		if sp := p.Civil.Spouse; !sp.IsZero() {
 			b.Set("AEGTEPNR", w.relative(sp))
 			setDate(b, "AEGTEFOED_DT", w.birth(date.Of(sp.BirthDate())))
-			if n, ok := w.names(sp); ok && w.sub.Kind == subscription.Public {
-				b.Set("AEGTENVN", n.Addressing)
+			if w.sub.Kind == subscription.Public {
+				if n, ok := w.names(sp); ok {
+					b.Set("AEGTENVN", n.Addressing)
+				}
 			}
 		}
 		setDay(b, "HAENSTART-CIVILSTAND", p.Civil.From)
@@ -235,8 +244,10 @@ func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, name
 	setDate(b, dt, w.birth(since))
 	b.Set(pnrF, w.relative(p))
 	setDate(b, birthF, w.birth(date.Of(p.BirthDate())))
-	if n, ok := w.names(p); ok && w.sub.Kind == subscription.Public {
-		b.Set(nameF, n.Addressing)
+	if w.sub.Kind == subscription.Public {
+		if n, ok := w.names(p); ok {
+			b.Set(nameF, n.Addressing)
+		}
 	}
 }
 
@@ -315,5 +326,13 @@ func stamp(d date.Date) string {
 	if d == 0 {
 		return ""
 	}
-	return d.Time().Format("200601021504")
+	var b [12]byte
+	y, m, day := d.Year(), int(d.Month()), d.Day()
+	b[0], b[1], b[2], b[3] = digit(y/1000), digit(y/100), digit(y/10), digit(y)
+	b[4], b[5], b[6], b[7] = digit(m/10), digit(m), digit(day/10), digit(day)
+	b[8], b[9], b[10], b[11] = '0', '0', '0', '0'
+	return string(b[:])
 }
+
+// digit is the last decimal digit of n ≥ 0.
+func digit(n int) byte { return byte('0' + n%10) }

@@ -69,21 +69,31 @@ func (r *Register) Event(seq uint64) (*Event, error) {
 func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
 	snap := r.db.NewSnapshot()
 	defer snap.Close()
-	lo := appendPersonKey(nil, from)
-	pit, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: []byte{tagPerson + 1}})
+	return scanRange(snap, from, 0, withHistory, fn)
+}
+
+// scanRange is Scan over the persons from from up to, not including, to
+// (0: to the end), in snapshot snap.
+func scanRange(snap *pebble.Snapshot, from, to pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
+	pHi, hHi := []byte{tagPerson + 1}, []byte{tagHistory + 1}
+	if to != 0 {
+		pHi, hHi = appendPersonKey(nil, to), appendHistoryPrefix(nil, to)
+	}
+	pit, err := snap.NewIter(&pebble.IterOptions{LowerBound: appendPersonKey(nil, from), UpperBound: pHi})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	defer pit.Close()
 	var hit *pebble.Iterator
 	if withHistory {
-		if hit, err = snap.NewIter(&pebble.IterOptions{LowerBound: appendHistoryPrefix(nil, from), UpperBound: []byte{tagHistory + 1}}); err != nil {
+		if hit, err = snap.NewIter(&pebble.IterOptions{LowerBound: appendHistoryPrefix(nil, from), UpperBound: hHi}); err != nil {
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 		defer hit.Close()
 		hit.First()
 	}
 	var hist []Entry
+	prefix := make([]byte, 0, 16)
 	for ok := pit.First(); ok; ok = pit.Next() {
 		p, err := decodePerson(pit.Value())
 		if err != nil {
@@ -91,7 +101,7 @@ func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, histo
 		}
 		hist = hist[:0]
 		if hit != nil {
-			prefix := appendHistoryPrefix(make([]byte, 0, 16), p.PNR)
+			prefix = appendHistoryPrefix(prefix[:0], p.PNR)
 			for ; hit.Valid() && bytes.Compare(hit.Key(), prefix) < 0; hit.Next() {
 			}
 			for ; hit.Valid() && bytes.HasPrefix(hit.Key(), prefix); hit.Next() {
@@ -104,6 +114,9 @@ func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, histo
 					return err
 				}
 				hist = append(hist, h)
+			}
+			if err := hit.Error(); err != nil {
+				return fmt.Errorf("%w: %v", ErrUnavailable, err)
 			}
 		}
 		if !fn(p, hist) {
@@ -127,9 +140,65 @@ func At(p *Person, history []Entry, at datepkg.Date, known time.Time) (*Person, 
 	return out, ok
 }
 
+// AtNow is At(p, history, at, time.Time{}) for a stored record p and its
+// history (from Scan), without the replay when p already is the person in
+// force on day at: no entry starts after at, and nothing in p has run
+// out by then (the stored record is the fold at the latest valid date).
+// It may return p itself, with Seq set as At sets it.
+func AtNow(p *Person, history []Entry, at datepkg.Date) (*Person, bool) {
+	if needsReplay(p, at) {
+		return At(p, history, at, time.Time{})
+	}
+	for i := range history {
+		if history[i].From > at {
+			return At(p, history, at, time.Time{})
+		}
+	}
+	p.Seq = lastSeq(history, time.Time{})
+	return p, true
+}
+
 // HistoryView marks replaced entries K or A and fills in valid-to dates:
 // History for entries already in hand (from Scan).
-func HistoryView(history []Entry) []Entry { return historyView(history) }
+func HistoryView(history []Entry) []Entry { return AppendHistoryView(nil, history) }
+
+// AppendHistoryView appends HistoryView(history) to dst, so that a caller
+// going through many persons can reuse one buffer. A history without
+// corrections and with one entry at most of each single-valued fact (every
+// person of a bulk load) needs no timeline: only its blank markers change.
+func AppendHistoryView(dst, history []Entry) []Entry {
+	if !plainHistory(history) {
+		return append(dst, historyView(history)...)
+	}
+	for _, h := range history {
+		if h.Marker == 0 {
+			h.Marker = MarkNone
+		}
+		dst = append(dst, h)
+	}
+	return dst
+}
+
+// plainHistory reports whether history has no correction and no
+// single-valued fact (status, name, address, civil status, citizenship)
+// twice: then no entry was replaced and none has a successor to end it.
+func plainHistory(history []Entry) bool {
+	var seen [FactChild + 1]bool
+	for i := range history {
+		h := &history[i]
+		if h.Marker == MarkCorrects || h.Marker == MarkAnnuls || int(h.Fact) >= len(seen) {
+			return false
+		}
+		if h.Fact == FactChild || h.Fact == FactProtection {
+			continue
+		}
+		if seen[h.Fact] {
+			return false
+		}
+		seen[h.Fact] = true
+	}
+	return true
+}
 
 // EstimatePersons estimates, without reading them, how many persons are
 // stored, and how many live in each of the given kommuner, from the disk

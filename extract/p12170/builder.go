@@ -65,12 +65,19 @@ func (b *Builder) AppendTo(dst []byte) []byte {
 	return append(dst, '\n')
 }
 
+// Index resolves a field name of the record being built for SetAt and
+// the other ...At methods, as Set does: the fields after the last one set
+// first, then the layout's map. It panics if the record has no such field.
+func (b *Builder) Index(field string) int { return b.index(field) }
+
 // index resolves a field name. Callers usually set fields in layout
-// order, so it tries the field after the last one first: a string compare
-// instead of a map lookup.
+// order, skipping a few, so it tries the next fields after the last one
+// first: string compares instead of a map lookup.
 func (b *Builder) index(field string) int {
-	if n := b.next; n < len(b.rec.Fields) && b.rec.Fields[n].Name == field {
-		return n
+	for n := b.next; n < len(b.rec.Fields) && n < b.next+lookAhead; n++ {
+		if b.rec.Fields[n].Name == field {
+			return n
+		}
 	}
 	i, ok := b.rec.index[field]
 	if !ok {
@@ -78,6 +85,10 @@ func (b *Builder) index(field string) int {
 	}
 	return i
 }
+
+// lookAhead is how many fields after the last one set index tries before
+// the map.
+const lookAhead = 6
 
 func (b *Builder) field(i int) (*Field, []byte) {
 	if i < 0 || i >= len(b.rec.Fields) {

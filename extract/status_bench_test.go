@@ -1,0 +1,67 @@
+package extract
+
+import (
+	"context"
+	"flag"
+	"testing"
+	"time"
+
+	"cpr/date"
+	"cpr/population"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+var benchPersons = flag.Int("bench.persons", 100_000, "population size for the status extract benchmark (6000000 for the full country)")
+
+// countWriter discards what it is given and counts the bytes.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkStatusExtract is a whole-population status extract in P12170
+// for a public subscriber with every record in scope (the floor:
+// 6 million persons in 60 s under 512 MiB). Reports persons/s, records/s
+// and MB/s of output. Run the full country with
+// -args -bench.persons=6000000.
+func BenchmarkStatusExtract(b *testing.B) {
+	n := *benchPersons
+	reg, err := register.Open(b.TempDir(), register.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Close() })
+	if _, err := reg.Load(context.Background(), population.Generate(population.Config{Persons: n, Seed: 1})); err != nil {
+		b.Fatal(err)
+	}
+	subs, err := subscription.Open(reg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	scope, err := subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := subs.Put(subscription.Subscriber{ID: "all", Name: "Everyone", Kind: subscription.Public, TaskNumber: 1, Scope: scope}); err != nil {
+		b.Fatal(err)
+	}
+	x := &Extractor{Reg: reg, Subs: subs}
+	today := date.InCopenhagen(time.Now())
+	var st Stats
+	var bytes int64
+	b.ResetTimer()
+	for b.Loop() {
+		w := &countWriter{}
+		if st, err = x.Status(context.Background(), "all", today, P12170, w, nil); err != nil {
+			b.Fatal(err)
+		}
+		bytes += w.n
+	}
+	if st.Persons != n {
+		b.Fatalf("%d persons in the extract, want %d", st.Persons, n)
+	}
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(st.Persons)*float64(b.N)/s, "persons/s")
+	b.ReportMetric(float64(st.Records)*float64(b.N)/s, "records/s")
+	b.ReportMetric(float64(bytes)/s/1e6, "MB/s")
+}

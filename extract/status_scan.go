@@ -1,0 +1,149 @@
+package extract
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"time"
+
+	"cpr/date"
+	"cpr/pnr"
+	"cpr/register"
+	"cpr/subscription"
+)
+
+// statusScan writes the status extract of a circle that is not marks
+// alone by scanning the whole register. The pnr space is cut into ranges
+// (pnrRanges); GOMAXPROCS workers each fold and format one range at a
+// time into a buffer of their own, and the caller's goroutine writes the
+// buffers in pnr order (inOrder). One view of the register serves every
+// range, so the extract is one consistent state. Memory is a few ranges'
+// output at a time, plus the relatives' name table (nameTable), which has
+// a fixed budget.
+func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber, ids identity, on, today date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
+	view := x.Reg.View()
+	defer view.Close()
+	ranges := pnrRanges()
+	workers := runtime.GOMAXPROCS(0)
+	var table *nameTable
+	if x.wantsNameTable(sub) {
+		var err error
+		if table, err = x.buildNameTable(ctx, view, ranges, workers); err != nil {
+			return Stats{}, err
+		}
+	}
+	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
+	if err := out.begin(h); err != nil {
+		return Stats{}, err
+	}
+	s := &scanJob{x: x, ctx: ctx, view: view, sub: sub, on: on,
+		withHistory:  sub.Scope.Has(subscription.ScopeHistory) || on != today,
+		scopeHistory: sub.Scope.Has(subscription.ScopeHistory)}
+	states := make([]*scanWorker, workers)
+	for i := range states {
+		names := x.names(on, time.Time{})
+		if table != nil {
+			names = table.lookup(names)
+		}
+		states[i] = &scanWorker{fm: newFormatter(f, sub, x.Reg.Roads(), names, ids, on)}
+	}
+	err := inOrder(ctx, len(ranges)-1, workers,
+		func(wk, i int, buf []byte) ([]byte, Stats, error) {
+			return s.run(states[wk], ranges[i], ranges[i+1], buf)
+		},
+		func(buf []byte, st Stats) error {
+			if err := out.chunk(buf, st); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(out.st.Persons)
+			}
+			return nil
+		})
+	if err != nil {
+		return Stats{}, err
+	}
+	return out.end()
+}
+
+// scanJob is what every worker of one status scan shares.
+type scanJob struct {
+	x            *Extractor
+	ctx          context.Context
+	view         *register.View
+	sub          *subscription.Subscriber
+	on           date.Date
+	withHistory  bool // fold each person's history (a past day, or history in scope)
+	scopeHistory bool
+}
+
+// scanWorker is one worker's own state.
+type scanWorker struct {
+	fm   *formatter
+	hist []register.Entry // the history view of the person being written
+}
+
+// run appends the extract of the persons from pnr lo up to hi (0: the
+// end) to buf.
+func (s *scanJob) run(wk *scanWorker, lo, hi pnr.PNR, buf []byte) ([]byte, Stats, error) {
+	var st Stats
+	var werr error
+	i := 0
+	err := s.view.Scan(lo, hi, s.withHistory, func(stored *register.Person, hist []register.Entry) bool {
+		if i++; i%1024 == 0 {
+			if werr = s.ctx.Err(); werr != nil {
+				return false
+			}
+		}
+		p := stored
+		if s.withHistory {
+			var ok bool
+			if p, ok = register.AtNow(stored, hist, s.on); !ok {
+				return true
+			}
+		} else if !p.InForce(s.on) {
+			var err error
+			if p, err = s.x.Reg.AsOf(stored.PNR, s.on, time.Time{}); err != nil {
+				return true
+			}
+		}
+		if !s.x.Subs.InCircle(s.sub, p, s.on) {
+			return true
+		}
+		name, ok := wk.fm.ids.of(p.PNR)
+		if !ok {
+			return true
+		}
+		ps := person{id: name, p: p}
+		if s.scopeHistory {
+			wk.hist = register.AppendHistoryView(wk.hist[:0], hist)
+			ps.history = wk.hist
+		}
+		var n int
+		buf, n, werr = wk.fm.person(buf, &ps)
+		st.Persons++
+		st.Records += n
+		return werr == nil
+	})
+	if werr != nil {
+		return buf, st, werr
+	}
+	return buf, st, err
+}
+
+// pnrRanges cuts the pnr space into ranges of about equal population for
+// a parallel scan, as boundaries: range i is from b[i] up to b[i+1], the
+// first starts at 0 and the last is open (0). A pnr is DDMMYYSSSS, so a
+// range is one day of the year and a quarter of the two year digits:
+// 1,488 ranges, some 4,000 persons each for the country.
+func pnrRanges() []pnr.PNR {
+	b := []pnr.PNR{0}
+	for d := uint64(1); d <= 31; d++ {
+		for m := uint64(1); m <= 12; m++ {
+			for y := uint64(0); y < 100; y += 25 {
+				b = append(b, pnr.PNR(d*100_000_000+m*1_000_000+y*10_000))
+			}
+		}
+	}
+	return append(b, 0)
+}
