@@ -112,7 +112,7 @@ func (cs *changeSet) finish() (*writes, error) {
 		)
 		fast := !t.created && foldsOnto(t.base, t.entries)
 		if fast {
-			snap = foldOnto(t.base, t.entries) // the index is unchanged
+			snap, before, after = foldOnto(t.base, t.entries)
 		}
 		if !fast || cs.g.r.verify {
 			full, fb, fa, ferr := cs.fullFold(t)
@@ -183,7 +183,9 @@ func (cs *changeSet) fullFold(t *touched) (*Person, []period, []period, error) {
 		return nil, nil, nil, fmt.Errorf("%w: change leaves a person without status", ErrInvalid)
 	}
 	snap.Seq = lastSeq(all, time.Time{})
-	return snap, residencePeriods(effective(old, time.Time{})), residencePeriods(eff), nil
+	after := residencePeriods(eff)
+	snap.open = openFrom(after)
+	return snap, residencePeriods(effective(old, time.Time{})), after, nil
 }
 
 // checkSame is Options.Verify: the fast path must agree with the full fold,

@@ -86,6 +86,14 @@ func canonPerson(b []byte) []byte {
 	c.fixed(2 + 4)
 	c.fixed(c.uvarint() * (2 + 4 + 4))
 	c.uvarint()
+	if b[0] == 1 {
+		// Version 1 has no open-stay day; it re-encodes as the current
+		// version with the day unknown (0).
+		c.out[0] = personVersion
+		c.out = append(c.out, 0, 0, 0, 0)
+	} else {
+		c.fixed(4) // open stay
+	}
 	return c.out
 }
 
@@ -341,7 +349,7 @@ func TestDecodersRejectNonCanonical(t *testing.T) {
 	person := appendPerson(nil, fuzzPersons()[0])
 	entries := fuzzEntries()
 	child := appendEntry(nil, &entries[7])
-	off := len(person) - 3 // the Seq uvarint, 3 bytes for 1234567
+	off := len(person) - 3 - 4 // the Seq uvarint, 3 bytes for 1234567, then the open-stay day
 	if v, n := binary.Uvarint(person[off:]); v != 1234567 || n != 3 {
 		t.Fatalf("layout changed: %d %d", v, n)
 	}
@@ -355,7 +363,7 @@ func TestDecodersRejectNonCanonical(t *testing.T) {
 		b      []byte
 		decode func([]byte) error
 	}{
-		{"uvarint with a redundant continuation byte", append(bytes.Clone(person[:off]), 0x87, 0xad, 0xcb, 0x00),
+		{"uvarint with a redundant continuation byte", append(append(bytes.Clone(person[:off]), 0x87, 0xad, 0xcb, 0x00), person[off+3:]...),
 			func(b []byte) error { _, err := decodePerson(b); return err }},
 		{"address presence byte 2", func() []byte { b := bytes.Clone(person); b[addrFlag] = 2; return b }(),
 			func(b []byte) error { _, err := decodePerson(b); return err }},

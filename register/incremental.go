@@ -7,14 +7,25 @@ import (
 // The fast path of finish. Replay is a fold over entries sorted by valid
 // date, then sequence. When every entry a change adds is the latest of its
 // fact (its date is not before the fact's date in the stored record, which
-// is the fold at the person's latest date) and touches neither address nor
-// status (so the address index does not change), the full fold equals the
+// is the fold at the person's latest valid date), the full fold equals the
 // stored record folded on by the new entries alone, and the history need
-// not be read. Options.Verify
-// checks this against the full fold on every change (the tests set it).
+// not be read.
+//
+// Address and status entries also move the address index, which depends on
+// the whole address and status timelines. They take the fast path only in
+// the common case: the person lives at a Danish address (the index holds an
+// open stay, whose start the stored record keeps in Person.open), and every
+// new address and status entry falls on one day after the last address and
+// status entries. Then only the open stay can end, on that day, and a new
+// one begin. Anything else (a change dated on or before the last move, a
+// record whose open stay is not known) takes the full fold.
+//
+// Options.Verify checks the fast path against the full fold, record and
+// index, on every change (the tests set it).
 
 // foldsOnto reports whether news can be folded onto the stored record old.
 func foldsOnto(old *Person, news []Entry) bool {
+	var moved date.Date // the day of the address and status entries
 	for i, h := range news {
 		if h.Marker == MarkCorrects || h.Marker == MarkAnnuls {
 			return false
@@ -22,9 +33,19 @@ func foldsOnto(old *Person, news []Entry) bool {
 		var last date.Date
 		switch h.Fact {
 		case FactStatus, FactAddress:
-			// The address index depends on the whole address and status
-			// timelines (a stay can span several entries): full fold.
-			return false
+			if old.open == 0 || !old.Status.Active() || old.Residence.Address.IsZero() {
+				return false
+			}
+			if moved != 0 && h.From != moved {
+				return false
+			}
+			moved = h.From
+			// Strictly after: an entry on the day of the last move would
+			// share a day with it, and a stay can span such a day.
+			if h.From <= max(old.Residence.From, old.StatusFrom) {
+				return false
+			}
+			continue
 		case FactName:
 			last = old.Name.From
 		case FactCivil:
@@ -46,15 +67,21 @@ func foldsOnto(old *Person, news []Entry) bool {
 	return true
 }
 
-// foldOnto continues the fold of old with news (see foldsOnto).
-func foldOnto(old *Person, news []Entry) *Person {
-	p := old.Clone()
-	var latest date.Date
+// foldOnto continues the fold of old with news (see foldsOnto), and
+// returns the address index stays that change: the open stay before, and
+// what became of it and any new stay after. Both are nil when the index
+// does not change.
+func foldOnto(old *Person, news []Entry) (p *Person, before, after []period) {
+	p = old.Clone()
+	var latest, moved date.Date
 	for i := range news {
 		h := &news[i]
 		latest = max(latest, h.From)
 		p.Seq = max(p.Seq, h.Seq)
 		p.step(h)
+		if h.Fact == FactAddress || h.Fact == FactStatus {
+			moved = h.From
+		}
 	}
 	kept := p.Protections[:0]
 	for _, pp := range p.Protections {
@@ -69,5 +96,21 @@ func foldOnto(old *Person, news []Entry) *Person {
 	if p.Status != StatusPNRChanged {
 		p.CurrentPNR = 0
 	}
-	return p
+	if moved == 0 {
+		return p, nil, nil
+	}
+	stay := period{addr: old.Residence.Address, from: old.open}
+	live := p.Status.Active() && !p.Residence.Address.IsZero()
+	if live && p.Residence.Address == stay.addr {
+		return p, nil, nil // the same stay goes on
+	}
+	before = []period{stay}
+	stay.to = moved
+	after = []period{stay}
+	p.open = 0
+	if live {
+		after = append(after, period{addr: p.Residence.Address, from: moved})
+		p.open = moved
+	}
+	return p, before, after
 }

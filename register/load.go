@@ -229,6 +229,8 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		return invalid("status", "is required")
 	}
 	snap.CurrentPNR = in.CurrentPNR
+	periods := residencePeriods(eff)
+	snap.open = openFrom(periods)
 	b.rec = appendPerson(b.rec[:0], snap)
 	v := binary.AppendUvarint(b.val[:0], uint64(len(b.rec)))
 	v = append(v, b.rec...)
@@ -246,7 +248,7 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 	b.entries += len(es)
 	var rk [residenceLen]byte
 	var rv enc
-	for _, pp := range residencePeriods(eff) {
+	for _, pp := range periods {
 		appendResidenceKey(rk[:0], pp.addr, in.PNR, pp.from)
 		rv.b = rv.b[:0]
 		rv.u32(uint32(pp.to))

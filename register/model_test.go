@@ -972,6 +972,9 @@ func diffPerson(got, want *Person, seq bool) []string {
 	walk = func(prefix string, g, w reflect.Value) {
 		for i := range g.NumField() {
 			name := prefix + g.Type().Field(i).Name
+			if !g.Type().Field(i).IsExported() {
+				continue // storage metadata (Person.open); Options.Verify checks it
+			}
 			if name == "Residence" {
 				walk("Residence.", g.Field(i), w.Field(i))
 			} else if gf, wf := g.Field(i).Interface(), w.Field(i).Interface(); !reflect.DeepEqual(gf, wf) {

@@ -157,6 +157,11 @@ type Person struct {
 	// Seq is the journal sequence of the last change that touched the
 	// person (0 for a person that came with the bulk load).
 	Seq uint64
+	// open is the day the stay the address index holds open began (the
+	// person lives at Residence.Address since then), or 0: not resident,
+	// or not known (records of person version 1). Storage metadata, not
+	// a CPR fact: only the stored record carries it (see incremental.go).
+	open date.Date
 }
 
 // Kommune returns the kommune the person lives in, or 0.

@@ -4,7 +4,9 @@ import (
 	"cpr/pnr"
 )
 
-const personVersion = 1
+// personVersion 2 added the start of the open stay (Person.open) at the
+// end; version 1 records are still read, with open unknown.
+const personVersion = 2
 
 // appendPerson encodes p (the value under a person key).
 func appendPerson(dst []byte, p *Person) []byte {
@@ -38,6 +40,7 @@ func appendPerson(dst []byte, p *Person) []byte {
 		e.date(pp.To)
 	}
 	e.uvarint(p.Seq)
+	e.date(p.open)
 	return e.b
 }
 
@@ -67,7 +70,8 @@ func appendForeign(e *enc, f Foreign) {
 // decodePerson decodes a person value; errors wrap ErrCorrupt.
 func decodePerson(b []byte) (*Person, error) {
 	d := dec{b: b}
-	if v := d.u8(); v != personVersion && d.fail == "" {
+	v := d.u8()
+	if v != 1 && v != personVersion && d.fail == "" {
 		d.fail = "version"
 	}
 	p := &Person{}
@@ -101,6 +105,9 @@ func decodePerson(b []byte) (*Person, error) {
 		}
 	}
 	p.Seq = d.uvarint()
+	if v >= 2 {
+		p.open = d.date()
+	}
 	if err := d.err("person"); err != nil {
 		return nil, err
 	}

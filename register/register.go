@@ -60,10 +60,16 @@ type Register struct {
 	closeMu  sync.Mutex
 	closed   bool
 	closeErr error
+	// dbMu guards reads that may race with Close (Apply's prefetch):
+	// they hold it shared and give up once dbClosed is set.
+	dbMu     sync.RWMutex
+	dbClosed bool
 
 	// Owned by the commit loop.
 	nextSeq uint64
 	lastReg time.Time
+	written map[pnr.PNR]uint64 // see prefetch.go
+	since   uint64
 
 	lastSeq atomic.Uint64 // highest committed journal sequence
 	commits atomic.Uint64 // synced commits (groups)
@@ -120,7 +126,7 @@ func Open(dir string, o Options) (*Register, error) {
 	}
 	r := &Register{
 		db: db, opts: po, dir: dir, cache: cache, roads: o.Roads, clock: o.Clock, log: o.Logger, maxGrp: o.MaxGroup, verify: o.Verify,
-		reqs: make(chan *request, 1024), stop: make(chan struct{}), loopDone: make(chan struct{}),
+		reqs: make(chan *request, 1024), written: map[pnr.PNR]uint64{}, stop: make(chan struct{}), loopDone: make(chan struct{}),
 		notify: make(chan struct{}),
 	}
 	if !o.ReadOnly {
@@ -230,6 +236,9 @@ func (r *Register) Close() error {
 	r.closed = true
 	close(r.stop)
 	<-r.loopDone
+	r.dbMu.Lock()
+	r.dbClosed = true
+	r.dbMu.Unlock()
 	r.closeErr = r.db.Close()
 	r.cache.Unref()
 	return r.closeErr
@@ -300,7 +309,7 @@ type Result struct {
 // ErrIdempotencyKey, ErrUnavailable when storage failed, ErrClosed, or the
 // context's error.
 func (r *Register) Apply(ctx context.Context, c Change, m Meta) (Result, error) {
-	q := &request{change: c, meta: m, done: make(chan struct{})}
+	q := &request{change: c, meta: m, done: make(chan struct{}), pre: r.prefetch(c)}
 	select {
 	case r.reqs <- q:
 	case <-r.stop:

@@ -236,3 +236,11 @@ func residencePeriods(eff []Entry) []period {
 	}
 	return out
 }
+
+// openFrom is the day the last of periods began if it is still open, or 0.
+func openFrom(periods []period) date.Date {
+	if n := len(periods); n > 0 && periods[n-1].to == 0 {
+		return periods[n-1].from
+	}
+	return 0
+}
