@@ -8,7 +8,12 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
+// healthz is live unless storage failed in a way only a restart recovers
+// from (a supervisor restarts a server that is not live).
 func (s *Server) healthz(c *call) error {
+	if s.reg.Broken() {
+		return c.json(http.StatusServiceUnavailable, map[string]string{"status": "storage failed; restart to recover"})
+	}
 	return c.json(http.StatusOK, map[string]string{"status": "ok"})
 }
 

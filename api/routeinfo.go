@@ -2,8 +2,8 @@ package api
 
 import "cpr/access"
 
-// RouteInfo is one entry of the route table, for the end-to-end test in
-// package api_test.
+// RouteInfo is one entry of the route table, for the tests that walk
+// every route (the end-to-end tests, the chaos suite).
 type RouteInfo struct {
 	Method, Pattern string
 	Roles           []access.Role // nil: no token needed

@@ -156,6 +156,12 @@ func (s *Server) wrap(rt *route) http.Handler {
 			}
 			s.metrics.observe(rt.method+" "+rt.pattern, c.status, time.Since(start))
 		}()
+		if rt.roles != nil && s.reg.Broken() {
+			// After a failed commit storage may show what is not durable:
+			// nothing is read or written until a restart.
+			c.fail(fmt.Errorf("%w: storage failed; restart the server", register.ErrUnavailable))
+			return
+		}
 		if rt.roles != nil {
 			if err := c.authenticate(); err != nil {
 				c.deny(err)

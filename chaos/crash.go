@@ -65,6 +65,8 @@ type ledger struct {
 	cut        int                // requests cut by a kill
 	refused    map[string]int
 	serverErrs int
+	// unavailable counts 503 answers (storage refused).
+	unavailable int
 }
 
 func (l *ledger) snapshot() ([]ack, map[pnr.PNR]int) {
@@ -301,6 +303,8 @@ type crashClient struct {
 	at   map[int]address.Address // where each mover lives, as far as this client knows
 	n    int
 	pend *pendingMove
+	// pause: the last answer was 503; wait a little before the next.
+	pause bool
 }
 
 type pendingMove struct {
@@ -327,6 +331,14 @@ func (c *crashClient) run(ctx context.Context, stop *atomic.Bool) {
 			c.led.mu.Lock()
 			c.led.unanswered[m.key] = c.f.movers[m.i].pnr
 			c.led.mu.Unlock()
+		}
+		if c.pause {
+			c.pause = false
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
 		}
 		mv := c.f.movers[m.i]
 		status, body, err := send(ctx, c.hc, http.MethodPost, base+"/v1/persons/"+mv.pnr.String()+"/moves",
@@ -375,6 +387,13 @@ func (c *crashClient) answer(m *pendingMove, status int, body []byte) {
 		json.Unmarshal(body, &res)
 		c.led.acks = append(c.led.acks, ack{pnr: c.f.movers[m.i].pnr, to: m.to, id: res.ID, seq: res.Seq})
 		c.at[m.i] = m.to
+	case status == http.StatusServiceUnavailable:
+		// Storage refused it: nothing was registered, or it is unknown
+		// whether it was. Send it again (after a pause).
+		c.led.unavailable++
+		c.pend = m
+		c.pause = true
+		return
 	case status >= 500:
 		// The outcome is unknown: send it again.
 		c.led.serverErrs++
