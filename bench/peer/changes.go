@@ -345,7 +345,7 @@ func (a *applier) try(ctx context.Context, ch *Change, day time.Time) error {
 	// The journal row comes first: the history rows take its seq.
 	var wb pgx.Batch
 	wb.Queue(`INSERT INTO journal (kind, pnr, related, effective, registered, day, kommune_from, kommune_to)
- VALUES ($1, $2, $3, $4, now(), $5, $6, $7) RETURNING seq`, t.kind, t.pnr, related(ch), t.eff, day, t.k1, t.k2)
+ VALUES ($1, $2, $3, $4, now(), $5, $6, $7) RETURNING seq`, t.kind, t.pnr, t.related(), t.eff, day, t.k1, t.k2)
 	wb.QueuedQueries = append(wb.QueuedQueries, t.w.QueuedQueries...)
 	wb.Queue("COMMIT")
 	var seq int64
@@ -411,10 +411,15 @@ func (t *txn) pnr0() int64 {
 	return n
 }
 
-// related is the change's related pnrs as numbers (for the journal row).
-func related(ch *Change) []int64 {
+// related is the change's related pnrs as numbers (for the journal row):
+// for a pnr change the old number first (the journal row is about the
+// new one).
+func (t *txn) related() []int64 {
 	out := []int64{}
-	for _, r := range ch.Related {
+	if t.ch.Kind == "pnr-change" {
+		out = append(out, t.pnr0())
+	}
+	for _, r := range t.ch.Related {
 		if n, err := parsePNR(r); err == nil {
 			out = append(out, n)
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"cpr/extract/p12170"
@@ -96,12 +97,21 @@ type file struct {
 	bytes   int64
 }
 
+// builders are P12170 record builders, reused.
+var builders = sync.Pool{New: func() any { return p12170.New("000") }}
+
+// writers are buffered writers for the files, reused.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
 func createFile(path string, s *sub, on, prev time.Time) (*file, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	x := &file{f: f, w: bufio.NewWriterSize(f, 256<<10), s: s, on: on, b: p12170.New("000")}
+	w := writers.Get().(*bufio.Writer)
+	w.Reset(f)
+	x := &file{f: f, w: w, s: s, on: on, b: builders.Get().(*p12170.Builder)}
+	x.b.Reset("000")
 	if s.Kind == "public" {
 		b := x.b
 		b.SetInt("OPGAVENR", s.TaskNumber)
@@ -147,6 +157,10 @@ func (x *file) close() error {
 	if ferr := x.w.Flush(); err == nil {
 		err = ferr
 	}
+	x.w.Reset(nil)
+	writers.Put(x.w)
+	builders.Put(x.b)
+	x.w, x.b = nil, nil
 	if cerr := x.f.Close(); err == nil {
 		err = cerr
 	}
