@@ -92,7 +92,7 @@ var foreign = []struct {
 }{
 	{5120, "Storgatan", "114 55 Stockholm"}, {5110, "Storgata", "0155 Oslo"},
 	{5180, "Hauptstraße", "10115 Berlin"}, {5170, "High Street", "London SW1A 1AA"},
-	{5390, "Main Street", "New York NY 10001"}, {5150, "Ulica Długa", "80-831 Gdańsk"},
+	{5390, "Main Street", "New York NY 10001"}, {5150, "Ulica Dluga", "80-831 Gdansk"},
 	{5130, "Mannerheimintie", "00100 Helsinki"}, {5122, "Strada Mare", "010011 Bucuresti"},
 	{5128, "Calle Mayor", "28013 Madrid"}, {5164, "Via Roma", "00184 Roma"},
 }

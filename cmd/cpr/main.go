@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the register: HTTP API, embedded storage", runServe},
 		{"load", "build a synthetic population into a data directory", runLoad},
+		{"bench", "the simulated year: bench gen, run, merge", runBench},
 		{"extract", "change or status extract from a stopped register", runExtract},
 		{"pnr", "personnummer tools: pnr check", runPNR},
 		{"version", "print the version", func(_ context.Context, _ []string, _ io.Reader, out, _ io.Writer) error {
