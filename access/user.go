@@ -125,7 +125,9 @@ func validName(name string) bool {
 		return false
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) {
+		// U+FFFD stands for bytes that were not UTF-8 (encoding/json
+		// puts it there); format characters can reverse what is shown.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
 			return false
 		}
 	}

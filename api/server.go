@@ -268,6 +268,9 @@ func (c *call) decode(v any) ([]byte, error) {
 	if err != nil {
 		return nil, errMalformedBody
 	}
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, errMalformedBody // every request body is a JSON object
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

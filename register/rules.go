@@ -88,6 +88,9 @@ func checkName(field string, n *Name) error {
 		if err := checkText(*p.v, maxNameLen); err != "" {
 			return invalid(field+"."+p.name, err)
 		}
+		if !nameText(*p.v, p.name == "addressing") {
+			return invalid(field+"."+p.name, "may hold only letters, spaces, hyphens, apostrophes and full stops")
+		}
 	}
 	if n.Last == "" {
 		return invalid(field+".last", "is required")
@@ -115,6 +118,18 @@ func checkText(s string, max int) string {
 		}
 	}
 	return ""
+}
+
+// nameText reports whether s holds only what a name may: letters, space,
+// hyphen, apostrophe, acute accent and full stop (and the comma of an
+// addressing name). Digits and other signs are never part of a name.
+func nameText(s string, addressing bool) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !strings.ContainsRune(" -'´.", r) && (!addressing || r != ',') {
+			return false
+		}
+	}
+	return true
 }
 
 // latin1 reports whether r can be written to a P12170 file.

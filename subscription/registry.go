@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -232,6 +233,8 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "is required for a private subscriber"}
 		case len(m.Key) > 10:
 			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "at most 10 characters (it stands in the 10-character pnr field)"}
+		case !PlainText(m.Key) || strings.IndexFunc(m.Key, func(r rune) bool { return r > 0xff }) >= 0:
+			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "must be ISO-8859-1 text without control characters"}
 		}
 		if seen[m.PNR] {
 			continue

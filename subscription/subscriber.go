@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cpr/address"
 	"cpr/register"
@@ -139,6 +141,8 @@ func (s *Subscriber) check() error {
 		return &FieldError{"id", "must be 1-40 of a-z, 0-9, _ and -, starting with a letter or digit"}
 	case s.Name == "" || len(s.Name) > 100:
 		return &FieldError{"name", "is required, at most 100 characters"}
+	case !PlainText(s.Name):
+		return &FieldError{"name", "must be valid UTF-8 without control or format characters"}
 	case s.Kind != Public && s.Kind != Private && s.Kind != Research:
 		return &FieldError{"kind", "must be public, private or research"}
 	case s.TaskNumber < 1 || s.TaskNumber > 999_999:
@@ -157,4 +161,18 @@ func (s *Subscriber) check() error {
 		}
 	}
 	return nil
+}
+
+// PlainText reports whether s is valid UTF-8 without control or format
+// characters (which could end up in files and logs).
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
