@@ -6,7 +6,7 @@ DATA          ?= ./data
 ADDR          ?= 127.0.0.1:8080
 TESTFLAGS     ?= -race -timeout 20m
 
-.PHONY: build run test lint bench fmt tidy-check clean
+.PHONY: build run test lint bench chaos fmt tidy-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cpr
@@ -26,6 +26,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+## chaos: the full fault, load and abuse suite; prints and writes chaos-report.json
+chaos: build
+	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
+	$(BIN) chaos --nats-server bin/nats-server --out chaos-report.json
+
 ## bench: the package benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
@@ -39,3 +44,19 @@ fmt:
 
 clean:
 	rm -rf bin
+
+## bench-peer: the simulated year on our register, then the same files on PostgreSQL (from
+## Debian's packages, its own server on a loopback port), side by side with the ratios
+## (bench/README.md). SCALE=0.01 for a small year; the workload is generated once per scale.
+SCALE     ?= 1
+BENCH_DIR ?= /tmp/cpr-bench
+.PHONY: bench-peer
+bench-peer: build
+	@mkdir -p $(BENCH_DIR)
+	@[ -f $(BENCH_DIR)/workload-$(SCALE)/manifest.json ] || \
+	  $(BIN) bench gen --out $(BENCH_DIR)/workload-$(SCALE) --scale $(SCALE)
+	$(BIN) bench run --workload $(BENCH_DIR)/workload-$(SCALE) --report $(BENCH_DIR)/bench-report-$(SCALE).json
+	@sh bench/peer/pg.sh >/dev/null
+	$(GO) build -o bin/cpr-peer ./bench/peer/cmd/cpr-peer
+	bin/cpr-peer --workload $(BENCH_DIR)/workload-$(SCALE) --report $(BENCH_DIR)/peer-report-$(SCALE).json
+	$(BIN) bench merge --report $(BENCH_DIR)/bench-report-$(SCALE).json --peer $(BENCH_DIR)/peer-report-$(SCALE).json

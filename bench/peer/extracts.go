@@ -173,12 +173,10 @@ type extractor struct {
 	pool *pgxpool.Pool
 	subs []*sub // by id
 	byID map[string]*sub
-	out  string // directory of the files
-	keep bool   // keep the files (else each day's are removed after it)
 }
 
-func newExtractor(ctx context.Context, pool *pgxpool.Pool, out string, keep bool) (*extractor, error) {
-	x := &extractor{pool: pool, byID: map[string]*sub{}, out: out, keep: keep}
+func newExtractor(ctx context.Context, pool *pgxpool.Pool) (*extractor, error) {
+	x := &extractor{pool: pool, byID: map[string]*sub{}}
 	rows, err := pool.Query(ctx, `SELECT id, kind, task_number, scope FROM subscriber ORDER BY id`)
 	if err != nil {
 		return nil, err
@@ -202,6 +200,14 @@ func newExtractor(ctx context.Context, pool *pgxpool.Pool, out string, keep bool
 	return x, rows.Err()
 }
 
+// join is filepath.Join, or "" (no file) when dir is "".
+func join(dir, name string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
+}
+
 func fileName(s *sub, day time.Time) string {
 	name := fmt.Sprintf("D%02d%02d%02d.L%06d", day.Year()%100, int(day.Month()), day.Day(), s.TaskNumber)
 	if s.Kind != "public" {
@@ -216,8 +222,10 @@ func fileName(s *sub, day time.Time) string {
 func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir string) (ExtractStats, map[string][2]int64, error) {
 	st, st0 := ExtractStats{}, ExtractStats{}
 	per := map[string][2]int64{}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return st0, nil, err
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return st0, nil, err
+		}
 	}
 	rows, err := x.pool.Query(ctx, changeSQL, day)
 	if err != nil {
@@ -244,7 +252,7 @@ func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir strin
 		for next < len(x.subs) && x.subs[next].ID <= upto {
 			s := x.subs[next]
 			next++
-			f, err := createFile(filepath.Join(dir, fileName(s, day)), s, day, prev)
+			f, err := createFile(join(dir, fileName(s, day)), s, day, prev)
 			if err != nil {
 				return err
 			}
@@ -304,7 +312,8 @@ func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir strin
 // statusExtract writes one status extract: every person the register
 // holds who is in the subscriber's circle on the day, whatever the
 // status, ordered by pnr, streamed.
-func (x *extractor) statusExtract(ctx context.Context, spec Status, day time.Time, dir string) (*file, error) {
+// dir "" counts the bytes only; n numbers the day's status extracts.
+func (x *extractor) statusExtract(ctx context.Context, spec Status, n int, day time.Time, dir string) (*file, error) {
 	s, ok := x.byID[spec.Subscriber]
 	if !ok {
 		return nil, fmt.Errorf("%w: days.jsonl: status extract of an unknown subscriber", ErrWorkload)
@@ -352,10 +361,12 @@ func (x *extractor) statusExtract(ctx context.Context, spec Status, day time.Tim
 		return nil, fmt.Errorf("peer: status extract: %w", err)
 	}
 	defer rows.Close()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
 	}
-	f, err := createFile(filepath.Join(dir, fileName(s, day)), s, day, time.Time{})
+	f, err := createFile(join(dir, fmt.Sprintf("%d-%s", n, fileName(s, day))), s, day, time.Time{})
 	if err != nil {
 		return nil, err
 	}

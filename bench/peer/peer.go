@@ -21,11 +21,11 @@ import (
 type Config struct {
 	// Workload is the directory `cpr bench gen` wrote (required).
 	Workload string
-	// Out is where the extract files are written; "" is a temporary
-	// directory, removed afterwards.
+	// Out is where the extract files are written, a directory a day; ""
+	// counts their records and bytes only (as our runner does by default).
 	Out string
 	// Keep keeps every day's extract files; by default a day's files are
-	// removed once the day is done (they are counted, bytes included).
+	// removed once the day is counted.
 	Keep bool
 	// Concurrency is how many changes are applied at once (default: the
 	// manifest's, 64).
@@ -149,14 +149,6 @@ func replay(ctx context.Context, cfg Config, m *Manifest, url string) (*Report, 
 	}
 	pool.QueryRow(ctx, "SELECT version()").Scan(&rep.Environment.Postgres)
 
-	out := cfg.Out
-	if out == "" {
-		if out, err = os.MkdirTemp("", "cpr-peer-extracts-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(out)
-	}
-
 	wall := time.Now()
 	cfg.Log.Info("load")
 	ls, err := load(ctx, pool, cfg.Workload)
@@ -171,7 +163,7 @@ func replay(ctx context.Context, cfg Config, m *Manifest, url string) (*Report, 
 	if err != nil {
 		return nil, err
 	}
-	x, err := newExtractor(ctx, pool, out, cfg.Keep)
+	x, err := newExtractor(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +214,13 @@ func replay(ctx context.Context, cfg Config, m *Manifest, url string) (*Report, 
 		}
 		lat = append(lat, l...)
 
-		dayDir := filepath.Join(out, dl.Day)
+		dayDir, changeDir, statusDir := "", "", ""
+		if cfg.Out != "" {
+			dayDir = filepath.Join(cfg.Out, dl.Day)
+			changeDir, statusDir = filepath.Join(dayDir, "change"), filepath.Join(dayDir, "status")
+		}
 		t1 := time.Now()
-		cst, perSub, err := x.changeExtracts(ctx, day, filepath.Join(dayDir, "change"))
+		cst, perSub, err := x.changeExtracts(ctx, day, changeDir)
 		if err != nil {
 			return err
 		}
@@ -240,8 +236,8 @@ func replay(ctx context.Context, cfg Config, m *Manifest, url string) (*Report, 
 		}
 
 		t2 := time.Now()
-		for _, spec := range dl.Status {
-			f, err := x.statusExtract(ctx, spec, day, filepath.Join(dayDir, "status"))
+		for i, spec := range dl.Status {
+			f, err := x.statusExtract(ctx, spec, i+1, day, statusDir)
 			if err != nil {
 				return err
 			}
@@ -254,7 +250,7 @@ func replay(ctx context.Context, cfg Config, m *Manifest, url string) (*Report, 
 			}
 		}
 		sePh.Seconds += time.Since(t2).Seconds()
-		if !cfg.Keep {
+		if dayDir != "" && !cfg.Keep {
 			if err := os.RemoveAll(dayDir); err != nil {
 				return err
 			}

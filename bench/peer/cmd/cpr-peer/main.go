@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var cfg peer.Config
 	fs.StringVar(&cfg.Workload, "workload", "", "the workload directory `cpr bench gen` wrote (required)")
-	fs.StringVar(&cfg.Out, "out", "", "where the extract files go (default: a temporary directory)")
+	fs.StringVar(&cfg.Out, "out", "", "write the extract files under this directory, a directory a day (default: count them only)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep every day's extract files")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 0, "changes applied at once (default: the manifest's)")
 	fs.StringVar(&cfg.ServerDir, "pg-dir", "", "where PostgreSQL's temporary directory is made (default: the system's temporary directory)")
