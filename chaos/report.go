@@ -25,13 +25,12 @@ type Report struct {
 	// ("400", "404", ... ; "2xx" for accepted harmless input).
 	BadInputClasses map[string]map[string]int `json:"bad_input_classes"`
 
-	Crash   CrashReport   `json:"crash"`
-	NATS    NATSReport    `json:"nats"`
-	Disk    DiskReport    `json:"disk"`
-	Input   InputReport   `json:"input"`
-	Access  AccessReport  `json:"access"`
-	Load    LoadReport    `json:"load"`
-	Extract ExtractReport `json:"extract"`
+	Crash  CrashReport  `json:"crash"`
+	NATS   NATSReport   `json:"nats"`
+	Disk   DiskReport   `json:"disk"`
+	Input  InputReport  `json:"input"`
+	Access AccessReport `json:"access"`
+	Load   LoadReport   `json:"load"`
 
 	Seconds float64 `json:"seconds"`
 	// Failures are the checks that did not hold, one line each (no
@@ -49,11 +48,11 @@ func (r *Report) total() {
 	r.Crashes = r.Crash.Kills
 	r.Acknowledged = r.Crash.Acknowledged + r.NATS.Acknowledged + r.Disk.Acknowledged
 	r.Found = r.Crash.Found + r.NATS.Found + r.Disk.Found
-	r.Lost = r.Acknowledged - r.Found
-	r.Duplicates = r.Crash.Duplicates + r.NATS.Duplicates + r.Disk.Duplicates
+	r.Lost = r.Crash.Lost + r.NATS.Lost + r.Disk.Lost
+	r.Duplicates = r.Crash.Duplicates + r.NATS.Duplicates + r.Disk.Duplicates + r.Crash.StreamDups + r.NATS.StreamDuplicates
 	r.BadInputs = r.Input.Sent
 	r.BadInputClasses = r.Input.Classes
-	r.ServerErrors = r.Input.ServerErrors + r.Access.ServerErrors + r.Crash.ServerErrors + r.Disk.ServerErrors
+	r.ServerErrors = r.Input.ServerErrors + r.Access.ServerErrors + r.Crash.ServerErrors + r.Disk.ServerErrors + r.NATS.ServerErrors
 	r.AccessAttempts = r.Access.Attempts
 	r.UnauthorizedReads = r.Access.Allowed + r.Access.NATSReads
 	r.LoadHeldPerSecond = r.Load.HeldPerSecond

@@ -42,6 +42,7 @@ func commands() []command {
 		{"bench", "the simulated year: bench gen, run, merge", runBench},
 		{"extract", "change or status extract from a stopped register", runExtract},
 		{"pnr", "personnummer tools: pnr check", runPNR},
+		{"chaos", "the fault, load and abuse suite; writes chaos-report.json", runChaos},
 		{"version", "print the version", func(_ context.Context, _ []string, _ io.Reader, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "cpr", version)
 			return err
