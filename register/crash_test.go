@@ -391,7 +391,7 @@ func crashChildApply(ctx context.Context, t *testing.T, r *Register, say func(st
 					at[i] = 1 - at[i]
 					c = Move{PNR: couple[i], Effective: today(), Address: homes[i][at[i]]}
 				case 1:
-					c = NameChange{PNR: couple[i], Effective: today(), Name: Name{First: "Navn" + strconv.Itoa(n), Last: "Nedbrud"}}
+					c = NameChange{PNR: couple[i], Effective: today(), Name: Name{First: "Navn" + letters(n), Last: "Nedbrud"}}
 				default:
 					if married {
 						c = Divorce{PNR: couple[i], Effective: today()}
@@ -900,4 +900,13 @@ func TestApplyContextErrorWritesNothing(t *testing.T) {
 	if len(written) > 0 {
 		t.Errorf("%d of 20 changes answered with context.Canceled were registered: %v", len(written), written)
 	}
+}
+
+// letters spells n in the letters a-z (names hold no digits).
+func letters(n int) string {
+	b := []byte{byte('a' + n%26)}
+	for n /= 26; n > 0; n /= 26 {
+		b = append(b, byte('a'+n%26))
+	}
+	return string(b)
 }

@@ -1,7 +1,6 @@
 package register
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -14,8 +13,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
-	"github.com/cockroachdb/pebble/v2/sstable"
 
 	"cpr/date"
 	"cpr/pnr"
@@ -152,7 +149,7 @@ type loadBuffers struct {
 	names            [2]*spill
 	births           []birthRec
 	nameCache        nameCache
-	scratch          []Entry
+	scratch, eff     []Entry
 	rec, val         []byte
 }
 
@@ -223,7 +220,8 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 	if len(es) > 255 {
 		return invalid("children", "too many for one record")
 	}
-	eff := effective(es, time.Time{})
+	eff := effectiveInto(b.eff, es, time.Time{})
+	b.eff = eff
 	snap, ok := replay(in, eff, latestFrom(eff))
 	if !ok {
 		return invalid("status", "is required")
@@ -291,168 +289,6 @@ func loadEntries(dst []Entry, p *Person, regT time.Time) []Entry {
 		add(Entry{Fact: FactChild, From: date.Of(c.BirthDate()), Child: c, On: true})
 	}
 	return dst
-}
-
-// writeTables writes one sstable per key space from the workers' spills,
-// one bucket in memory at a time, persons and history in one goroutine
-// and the other key spaces in another. It returns the file names and the
-// bytes written.
-func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int64, error) {
-	path := func(s string) string { return r.opts.FS.PathJoin(r.dir, stamp+"-"+s+".sst") }
-	spills := func(f func(b *loadBuffers) *spill) []*spill {
-		out := make([]*spill, len(bufs))
-		for i, b := range bufs {
-			out[i] = f(b)
-		}
-		return out
-	}
-	var (
-		files []string
-		total int64
-		mu    sync.Mutex
-	)
-	table := func(name string) (*sstable.Writer, func() error, error) {
-		f, err := r.opts.FS.Create(path(name), "")
-		if err != nil {
-			return nil, nil, err
-		}
-		mu.Lock()
-		files = append(files, path(name))
-		mu.Unlock()
-		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
-		return w, func() error {
-			if err := w.Close(); err != nil {
-				return err
-			}
-			st, err := r.opts.FS.Stat(path(name))
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			total += st.Size()
-			mu.Unlock()
-			return nil
-		}, nil
-	}
-	// copySpill writes every record of a set of spills, in key order.
-	copySpill := func(name string, ss []*spill, buckets int) error {
-		w, done, err := table(name)
-		if err != nil {
-			return err
-		}
-		var buf []byte
-		var recs []kv
-		for i := range buckets {
-			if recs, buf, err = sortedBucket(ss, i, buf, recs); err != nil {
-				w.Close()
-				return err
-			}
-			for _, rec := range recs {
-				if err := w.Set(rec.k, rec.v); err != nil {
-					w.Close()
-					return err
-				}
-			}
-		}
-		return done()
-	}
-	people := func() error {
-		pw, pdone, err := table("person")
-		if err != nil {
-			return err
-		}
-		hw, hdone, err := table("history")
-		if err != nil {
-			pw.Close()
-			return err
-		}
-		fail := func(err error) error { pw.Close(); hw.Close(); return err }
-		var (
-			buf  []byte
-			recs []kv
-			pk   = make([]byte, 0, personKeyLen)
-			hk   = make([]byte, 0, historyKeyLn)
-		)
-		ps := spills(func(b *loadBuffers) *spill { return b.people })
-		for i := range 32 {
-			if recs, buf, err = sortedBucket(ps, i, buf, recs); err != nil {
-				return fail(err)
-			}
-			for j, rec := range recs {
-				if j > 0 && bytes.Equal(recs[j-1].k, rec.k) {
-					return fail(invalid("pnr", "appears twice in the load"))
-				}
-				p, err := decodePNR(rec.k)
-				if err != nil {
-					return fail(err)
-				}
-				pl, n := binary.Uvarint(rec.v)
-				if n <= 0 || uint64(len(rec.v)-n) < pl {
-					return fail(fmt.Errorf("%w: spilled person", ErrCorrupt))
-				}
-				if err := pw.Set(appendPersonKey(pk[:0], p), rec.v[n:n+int(pl)]); err != nil {
-					return fail(err)
-				}
-				e := rec.v[n+int(pl):]
-				for ord := 0; len(e) > 0; ord++ {
-					l := int(e[0])<<8 | int(e[1])
-					if err := hw.Set(appendHistoryKey(hk[:0], p, 0, uint8(ord)), e[2:2+l]); err != nil {
-						return fail(err)
-					}
-					e = e[2+l:]
-				}
-			}
-		}
-		return errors.Join(pdone(), hdone())
-	}
-	rest := func() error {
-		if err := copySpill("residence", spills(func(b *loadBuffers) *spill { return b.residences }), 100); err != nil {
-			return err
-		}
-		if err := copySpill("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 30); err != nil {
-			return err
-		}
-		if err := copySpill("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 30); err != nil {
-			return err
-		}
-		w, done, err := table("birth")
-		if err != nil {
-			return err
-		}
-		lens := make([]int, len(bufs))
-		for i, b := range bufs {
-			lens[i] = len(b.births)
-		}
-		bk := make([]byte, 0, birthKeyLen)
-		err = mergeRuns(lens, func(a, i, b, j int) int {
-			x, y := bufs[a].births[i], bufs[b].births[j]
-			return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
-		}, func(ri, i int) error {
-			br := bufs[ri].births[i]
-			return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
-		})
-		if err != nil {
-			w.Close()
-			return err
-		}
-		return done()
-	}
-	var wg sync.WaitGroup
-	var perr, rerr error
-	wg.Add(2)
-	go func() { defer wg.Done(); perr = people() }()
-	go func() { defer wg.Done(); rerr = rest() }()
-	wg.Wait()
-	var ie *InputError
-	for _, err := range []error{perr, rerr} {
-		if errors.As(err, &ie) {
-			return files, total, err
-		}
-	}
-	if err := errors.Join(perr, rerr); err != nil {
-		return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
-	}
-	return files, total, nil
 }
 
 // mergeRuns calls emit for the elements of sorted runs in merged order:

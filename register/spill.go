@@ -3,9 +3,11 @@ package register
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -81,6 +83,25 @@ func (s *spill) remove() {
 
 type kv struct{ k, v []byte }
 
+// sortRec locates one spilled record in a bucket's buffer for sorting. The
+// first 16 key bytes are held as two integers (zero padded, big-endian), so
+// most comparisons need no memory but the record itself, and the records
+// hold no pointers, so moving them costs the garbage collector nothing.
+type sortRec struct {
+	a, b   uint64
+	off    uint32 // of the key; the value follows it
+	kl, vl uint32
+}
+
+func newSortRec(buf []byte, off, kl, vl int) sortRec {
+	var pad [16]byte
+	copy(pad[:], buf[off:off+kl])
+	return sortRec{a: binary.BigEndian.Uint64(pad[:8]), b: binary.BigEndian.Uint64(pad[8:]),
+		off: uint32(off), kl: uint32(kl), vl: uint32(vl)}
+}
+
+func (r sortRec) key(buf []byte) []byte { return buf[r.off : r.off+r.kl] }
+
 // sortedBucket reads bucket i of every spill into buf and returns its
 // records sorted by key.
 func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, error) {
@@ -106,19 +127,35 @@ func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, 
 			return nil, buf, err
 		}
 	}
-	for b := buf; len(b) > 0; {
-		kl, n1 := binary.Uvarint(b)
+	if len(buf) > math.MaxUint32 {
+		return nil, buf, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
+	}
+	var idx []sortRec
+	for off := 0; off < len(buf); {
+		kl, n1 := binary.Uvarint(buf[off:])
 		if n1 <= 0 {
 			return nil, buf, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
-		vl, n2 := binary.Uvarint(b[n1:])
-		if n2 <= 0 || uint64(len(b)) < uint64(n1+n2)+kl+vl {
+		vl, n2 := binary.Uvarint(buf[off+n1:])
+		if n2 <= 0 || uint64(len(buf)-off) < uint64(n1+n2)+kl+vl {
 			return nil, buf, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
-		h := n1 + n2
-		recs = append(recs, kv{b[h : h+int(kl)], b[h+int(kl) : h+int(kl)+int(vl)]})
-		b = b[h+int(kl)+int(vl):]
+		off += n1 + n2
+		idx = append(idx, newSortRec(buf, off, int(kl), int(vl)))
+		off += int(kl + vl)
 	}
-	slices.SortFunc(recs, func(x, y kv) int { return bytes.Compare(x.k, y.k) })
+	slices.SortFunc(idx, func(x, y sortRec) int {
+		if x.a != y.a {
+			return cmp.Compare(x.a, y.a)
+		}
+		if x.b != y.b {
+			return cmp.Compare(x.b, y.b)
+		}
+		return bytes.Compare(x.key(buf), y.key(buf))
+	})
+	for _, r := range idx {
+		end := r.off + r.kl
+		recs = append(recs, kv{buf[r.off:end], buf[end : end+r.vl]})
+	}
 	return recs, buf, nil
 }

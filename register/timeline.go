@@ -25,8 +25,14 @@ type entryID struct {
 // with replaced and annulled entries and the annulments themselves
 // removed, sorted by valid time, then registration order.
 func effective(entries []Entry, known time.Time) []Entry {
+	return effectiveInto(make([]Entry, 0, len(entries)), entries, known)
+}
+
+// effectiveInto is effective appending to dst[:0], for callers that reuse
+// a buffer.
+func effectiveInto(dst, entries []Entry, known time.Time) []Entry {
 	var replaced map[entryID]bool
-	out := make([]Entry, 0, len(entries))
+	out := dst[:0]
 	for i := range entries {
 		h := &entries[i]
 		if !known.IsZero() && h.Registered.After(known) {

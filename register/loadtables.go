@@ -1,0 +1,196 @@
+package register
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+)
+
+// writeTables writes the sstables of a load from the workers' spills. Each
+// table covers a range of buckets of one key space, so the tables of a key
+// space do not overlap and can be written at the same time: one job per
+// table, as many at once as there are processors, each with one bucket in
+// memory at a time. It returns the file names and the bytes written.
+func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int64, error) {
+	var (
+		mu    sync.Mutex
+		files []string
+		total int64
+	)
+	table := func(name string, write func(w *sstable.Writer) error) error {
+		path := r.opts.FS.PathJoin(r.dir, stamp+"-"+name+".sst")
+		f, err := r.opts.FS.Create(path, "")
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		files = append(files, path)
+		mu.Unlock()
+		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
+		if err := write(w); err != nil {
+			w.Close()
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		st, err := r.opts.FS.Stat(path)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		total += st.Size()
+		mu.Unlock()
+		return nil
+	}
+	spills := func(f func(b *loadBuffers) *spill) []*spill {
+		out := make([]*spill, len(bufs))
+		for i, b := range bufs {
+			out[i] = f(b)
+		}
+		return out
+	}
+	people := spills(func(b *loadBuffers) *spill { return b.people })
+	var jobs []func() error
+	// Persons and their history: 32 buckets (by day of birth) in 4 parts,
+	// each a person table and a history table.
+	for part := range 4 {
+		lo, hi := part*8, part*8+8
+		name := fmt.Sprintf("%02d", part)
+		jobs = append(jobs, func() error {
+			var hist *sstable.Writer
+			return table("history-"+name, func(hw *sstable.Writer) error {
+				hist = hw
+				return table("person-"+name, func(pw *sstable.Writer) error {
+					return writePeople(people, lo, hi, pw, hist)
+				})
+			})
+		})
+	}
+	copyJob := func(name string, ss []*spill, lo, hi int) {
+		jobs = append(jobs, func() error {
+			return table(name, func(w *sstable.Writer) error { return copySpill(ss, lo, hi, w) })
+		})
+	}
+	res := spills(func(b *loadBuffers) *spill { return b.residences })
+	copyJob("residence-0", res, 0, 50)
+	copyJob("residence-1", res, 50, 100)
+	copyJob("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 0, 30)
+	copyJob("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 0, 30)
+	jobs = append(jobs, func() error {
+		return table("birth", func(w *sstable.Writer) error { return writeBirths(bufs, w) })
+	})
+
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for j := range next {
+				errs[j] = jobs[j]()
+			}
+		})
+	}
+	for j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	var ie *InputError
+	for _, err := range errs {
+		if errors.As(err, &ie) {
+			return files, total, err
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
+	}
+	return files, total, nil
+}
+
+// copySpill writes the records of buckets lo to hi-1 of a set of spills,
+// in key order.
+func copySpill(ss []*spill, lo, hi int, w *sstable.Writer) error {
+	var (
+		buf  []byte
+		recs []kv
+		err  error
+	)
+	for i := lo; i < hi; i++ {
+		if recs, buf, err = sortedBucket(ss, i, buf, recs); err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := w.Set(rec.k, rec.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writePeople writes the person records and history entries of buckets lo
+// to hi-1 of the person spills.
+func writePeople(ps []*spill, lo, hi int, pw, hw *sstable.Writer) error {
+	var (
+		buf  []byte
+		recs []kv
+		err  error
+		pk   = make([]byte, 0, personKeyLen)
+		hk   = make([]byte, 0, historyKeyLn)
+	)
+	for i := lo; i < hi; i++ {
+		if recs, buf, err = sortedBucket(ps, i, buf, recs); err != nil {
+			return err
+		}
+		for j, rec := range recs {
+			if j > 0 && bytes.Equal(recs[j-1].k, rec.k) {
+				return invalid("pnr", "appears twice in the load")
+			}
+			p, err := decodePNR(rec.k)
+			if err != nil {
+				return err
+			}
+			pl, n := binary.Uvarint(rec.v)
+			if n <= 0 || uint64(len(rec.v)-n) < pl {
+				return fmt.Errorf("%w: spilled person", ErrCorrupt)
+			}
+			if err := pw.Set(appendPersonKey(pk[:0], p), rec.v[n:n+int(pl)]); err != nil {
+				return err
+			}
+			e := rec.v[n+int(pl):]
+			for ord := 0; len(e) > 0; ord++ {
+				l := int(e[0])<<8 | int(e[1])
+				if err := hw.Set(appendHistoryKey(hk[:0], p, 0, uint8(ord)), e[2:2+l]); err != nil {
+					return err
+				}
+				e = e[2+l:]
+			}
+		}
+	}
+	return nil
+}
+
+// writeBirths writes the birth date index, merging the workers' sorted
+// lists.
+func writeBirths(bufs []*loadBuffers, w *sstable.Writer) error {
+	lens := make([]int, len(bufs))
+	for i, b := range bufs {
+		lens[i] = len(b.births)
+	}
+	bk := make([]byte, 0, birthKeyLen)
+	return mergeRuns(lens, func(a, i, b, j int) int {
+		x, y := bufs[a].births[i], bufs[b].births[j]
+		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+	}, func(ri, i int) error {
+		br := bufs[ri].births[i]
+		return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
+	})
+}
