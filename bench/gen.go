@@ -31,6 +31,9 @@ type GenConfig struct {
 	Seed uint64
 	// Subscribers is how many subscribers (default 1,000; at least 120).
 	Subscribers int
+	// Marks is how many pnr marks the subscribers hold in all (default
+	// 10 million times Scale).
+	Marks int
 	// Days limits the year to its first Days working days (0: all).
 	Days int
 	// Concurrency is the replay concurrency written to the manifest (default 64).
@@ -80,6 +83,9 @@ func (c *GenConfig) defaults() {
 	if c.Concurrency <= 0 {
 		c.Concurrency = 64
 	}
+	if c.Marks <= 0 {
+		c.Marks = scaled(fullMarks, c.Scale)
+	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -121,7 +127,7 @@ func Gen(ctx context.Context, cfg GenConfig) (Manifest, error) {
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0xBE7C4))
 	subs := makeSubscribers(cfg.Subscribers)
-	markSizes(subs, max(scaled(fullMarks, cfg.Scale), len(subs)))
+	markSizes(subs, max(cfg.Marks, len(subs)))
 	ix, marks, err := writeSubscribers(cfg.Out, subs, m, len(m.ps), days[0], r)
 	if err != nil {
 		return Manifest{}, err
