@@ -6,7 +6,7 @@ DATA          ?= ./data
 ADDR          ?= 127.0.0.1:8080
 TESTFLAGS     ?= -race -timeout 20m
 
-.PHONY: build run test lint bench chaos fmt tidy-check clean
+.PHONY: build run test lint bench bench-go chaos fmt tidy-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cpr
@@ -31,8 +31,17 @@ chaos: build
 	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
 	$(BIN) chaos --nats-server bin/nats-server --out chaos-report.json
 
-## bench: the package benchmarks
-bench:
+## bench: the simulated year (bench/README.md): a workload of SCALE (default 1, the whole
+## country; SCALE=0.01 for a small year), generated once per scale under BENCH_DIR, replayed
+## on the register; prints the table and writes bench-report.json
+bench: build
+	@mkdir -p $(BENCH_DIR)
+	@[ -f $(BENCH_DIR)/workload-$(SCALE)/manifest.json ] || \
+	  $(BIN) bench gen --out $(BENCH_DIR)/workload-$(SCALE) --scale $(SCALE)
+	$(BIN) bench run --workload $(BENCH_DIR)/workload-$(SCALE) --report bench-report.json
+
+## bench-go: the package benchmarks (go test -bench), once each
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
 tidy-check:
