@@ -222,11 +222,6 @@ func (t *txn) statusHist(p int64, from time.Time, st int16) {
 	t.add("status_history", p, from, "status", st)
 }
 
-func (t *txn) citizenHist(p int64, from time.Time, c int16) {
-	t.q(`UPDATE citizenship_history SET valid_to = $2 WHERE pnr = $1 AND valid_to IS NULL`, p, from)
-	t.add("citizenship_history", p, from, "citizenship", c)
-}
-
 func (t *txn) checkEffective(eff, min time.Time, ahead int) error {
 	if eff.IsZero() {
 		return refuse(errBadInput)

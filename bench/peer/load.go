@@ -142,12 +142,14 @@ func load(ctx context.Context, pool *pgxpool.Pool, dir string) (LoadStats, error
 // copyTable COPYs the rows into table in one transaction that first
 // truncates it: with wal_level=minimal PostgreSQL then writes the new
 // table files directly and syncs them at commit, without WAL.
+// It uses a connection of its own, not one of the pool's: every table's
+// COPY must run at once, whatever the pool's size.
 func copyTable(ctx context.Context, pool *pgxpool.Pool, table string, cols []string, rows <-chan [][]any) (int64, error) {
-	conn, err := pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Release()
+	defer conn.Close(context.WithoutCancel(ctx))
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
