@@ -56,7 +56,8 @@ clean:
 
 ## bench-peer: the simulated year on our register, then the same files on PostgreSQL (from
 ## Debian's packages, its own server on a loopback port), side by side with the ratios
-## (bench/README.md). SCALE=0.01 for a small year; the workload is generated once per scale.
+## (bench/README.md); bench-report.json gets the peer's report and the ratios. SCALE=0.01 for
+## a small year; the workload is generated once per scale.
 SCALE     ?= 1
 BENCH_DIR ?= /tmp/cpr-bench
 .PHONY: bench-peer
@@ -64,8 +65,8 @@ bench-peer: build
 	@mkdir -p $(BENCH_DIR)
 	@[ -f $(BENCH_DIR)/workload-$(SCALE)/manifest.json ] || \
 	  $(BIN) bench gen --out $(BENCH_DIR)/workload-$(SCALE) --scale $(SCALE)
-	$(BIN) bench run --workload $(BENCH_DIR)/workload-$(SCALE) --report $(BENCH_DIR)/bench-report-$(SCALE).json
+	$(BIN) bench run --workload $(BENCH_DIR)/workload-$(SCALE) --report bench-report.json
 	@sh bench/peer/pg.sh >/dev/null
 	$(GO) build -o bin/cpr-peer ./bench/peer/cmd/cpr-peer
 	bin/cpr-peer --workload $(BENCH_DIR)/workload-$(SCALE) --report $(BENCH_DIR)/peer-report-$(SCALE).json
-	$(BIN) bench merge --report $(BENCH_DIR)/bench-report-$(SCALE).json --peer $(BENCH_DIR)/peer-report-$(SCALE).json
+	$(BIN) bench merge --report bench-report.json --peer $(BENCH_DIR)/peer-report-$(SCALE).json
