@@ -186,19 +186,18 @@ func (x *Extractor) buildNameTable(ctx context.Context, view *register.View, ran
 	today := x.Reg.Today()
 	// A range's names go through a buffer: pnr (8 bytes), length, name.
 	work := func(_, i int, buf []byte) ([]byte, Stats, error) {
-		err := view.Scan(ranges[i], ranges[i+1], false, func(p *register.Person, _ []register.Entry) bool {
-			n := p.Name
-			if !p.InForce(today) {
-				q, err := x.Reg.AsOf(p.PNR, today, time.Time{})
+		err := view.ScanNames(ranges[i], ranges[i+1], today, func(p pnr.PNR, last, addressing []byte, inForce bool) bool {
+			if !inForce {
+				q, err := x.Reg.AsOf(p, today, time.Time{})
 				if err != nil {
 					return true // as Get: no such person today, no name
 				}
-				n = q.Name
+				last, addressing = []byte(q.Name.Last), []byte(q.Name.Addressing)
 			}
-			if n.Last != "" {
-				buf = binary.BigEndian.AppendUint64(buf, uint64(p.PNR))
-				buf = binary.AppendUvarint(buf, uint64(len(n.Addressing)))
-				buf = append(buf, n.Addressing...)
+			if len(last) > 0 {
+				buf = binary.BigEndian.AppendUint64(buf, uint64(p))
+				buf = binary.AppendUvarint(buf, uint64(len(addressing)))
+				buf = append(buf, addressing...)
 			}
 			return true
 		})

@@ -1,6 +1,8 @@
 package register
 
 import (
+	"fmt"
+
 	"github.com/cockroachdb/pebble/v2"
 
 	"cpr/date"
@@ -29,3 +31,89 @@ func (v *View) Scan(from, to pnr.PNR, withHistory bool, fn func(p *Person, histo
 // Today is the day by the register's clock, in Danish time: the day Get
 // returns the person in force on.
 func (r *Register) Today() date.Date { return date.InCopenhagen(r.clock()) }
+
+// ScanNames is Scan for names alone, several times faster: it calls fn
+// for every person from pnr from up to to (0: the end) with the stored
+// record's last name and addressing name, and whether the stored record
+// is the person in force on day on (Person.InForce; if not, AsOf gives
+// the person that day). The byte slices are valid during the call only.
+func (v *View) ScanNames(from, to pnr.PNR, on date.Date, fn func(p pnr.PNR, last, addressing []byte, inForce bool) bool) error {
+	hi := []byte{tagPerson + 1}
+	if to != 0 {
+		hi = appendPersonKey(nil, to)
+	}
+	it, err := v.snap.NewIter(&pebble.IterOptions{LowerBound: appendPersonKey(nil, from), UpperBound: hi})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		p, last, addressing, inForce, ok := peekNames(it.Value(), on)
+		if !ok { // a record peekNames does not know: decode it all
+			q, err := decodePerson(it.Value())
+			if err != nil {
+				return err
+			}
+			p, last, addressing, inForce = q.PNR, []byte(q.Name.Last), []byte(q.Name.Addressing), q.InForce(on)
+		}
+		if !fn(p, last, addressing, inForce) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// peekNames reads the names and the valid-from dates of a stored person
+// record (appendPerson) without decoding the rest. ok is false if the
+// record is not of a version and shape it knows.
+func peekNames(b []byte, on date.Date) (p pnr.PNR, last, addressing []byte, inForce, ok bool) {
+	d := dec{b: b}
+	v := d.u8()
+	if v != 1 && v != 2 {
+		return 0, nil, nil, false, false
+	}
+	p = pnr.PNR(d.u64())
+	d.take(2*pnrLen+1, "pnr") // current and previous pnr, status
+	var q Person
+	q.StatusFrom = d.date()
+	d.take(1+dateLen, "birth") // sex, birth date
+	d.bytes()                  // first
+	d.bytes()                  // middle
+	last = d.bytes()
+	addressing = d.bytes()
+	q.Name.From = d.date()
+	if d.flag() {
+		d.take(addrLen, "address")
+	}
+	q.Residence.From = d.date()
+	d.take(dateLen+2+2, "residence") // kommune from, previous kommune, foreign country
+	for n := d.count(maxForeignLines); n > 0; n-- {
+		d.bytes()
+	}
+	d.take(1+pnrLen, "civil") // code, spouse
+	q.Civil.From = d.date()
+	d.take(2*pnrLen, "parents")
+	d.take(pnrLen*d.count(len(d.b)/pnrLen), "children")
+	d.u16() // citizenship
+	q.CitizenFrom = d.date()
+	var prot [4]ProtectionPeriod
+	n := d.count(16)
+	if n > len(prot) {
+		return 0, nil, nil, false, false
+	}
+	for i := range n {
+		prot[i] = ProtectionPeriod{Type: Protection(d.u16()), From: d.date(), To: d.date()}
+	}
+	q.Protections = prot[:n]
+	d.uvarint() // seq
+	if v == 2 {
+		d.date() // start of the open stay
+	}
+	if d.fail != "" || len(d.b) != 0 || p == 0 {
+		return 0, nil, nil, false, false
+	}
+	return p, last, addressing, !needsReplay(&q, on), true
+}

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"context"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -152,5 +153,61 @@ func TestAppendHistoryView(t *testing.T) {
 	}
 	if plain == 0 {
 		t.Fatal("no plain history: the fast path went untested")
+	}
+}
+
+// ScanNames gives the names and the in-force test of Scan's records, and
+// peekNames reads every record it is given without falling back.
+func TestScanNames(t *testing.T) {
+	f := busyFixture(t)
+	today := f.today()
+	all := scanAll(t, func(fn func(*Person, []Entry) bool) error { return f.r.Scan(0, false, fn) })
+	mother := all[0].p
+	f.apply(Birth{Mother: mother.PNR, BirthDate: today.AddDays(-1), Sex: pnr.Female, Name: Name{First: "Lille"}})
+	for _, s := range all[1:] { // the first who may emigrate today
+		if _, err := f.r.Apply(context.Background(), Emigration{PNR: s.p.PNR, Effective: today, Foreign: Foreign{Country: 5110, Lines: []string{"Storgata 1", "Oslo"}}}, Meta{Actor: "test"}); err == nil {
+			break
+		}
+	}
+	all = scanAll(t, func(fn func(*Person, []Entry) bool) error { return f.r.Scan(0, false, fn) })
+	v := f.r.View()
+	defer v.Close()
+	for _, on := range []date.Date{today.AddDays(-400), today, today.AddDays(15), today.AddDays(40)} {
+		i := 0
+		if err := v.ScanNames(0, 0, on, func(p pnr.PNR, last, addressing []byte, inForce bool) bool {
+			q := all[i].p
+			if p != q.PNR || string(last) != q.Name.Last || string(addressing) != q.Name.Addressing || inForce != q.InForce(on) {
+				t.Fatalf("on %v: %v %q %q %v; Scan has %v %q %q %v", on, p, last, addressing, inForce, q.PNR, q.Name.Last, q.Name.Addressing, q.InForce(on))
+			}
+			i++
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if i != len(all) {
+			t.Fatalf("%d names, %d persons", i, len(all))
+		}
+	}
+	kinds := map[string]bool{}
+	for _, s := range all {
+		q := s.p
+		v2 := appendPerson(nil, q)
+		v1 := append([]byte{1}, v2[1:len(v2)-dateLen]...)
+		for _, b := range [][]byte{v1, v2} {
+			p, last, addressing, inForce, ok := peekNames(b, today)
+			if !ok || p != q.PNR || string(last) != q.Name.Last || string(addressing) != q.Name.Addressing || inForce != q.InForce(today) {
+				t.Fatalf("version %d of %v: ok %v", b[0], q.PNR, ok)
+			}
+		}
+		kinds["children"] = kinds["children"] || len(q.Children) > 0
+		kinds["foreign"] = kinds["foreign"] || len(q.Residence.Foreign.Lines) > 0
+		kinds["protection"] = kinds["protection"] || len(q.Protections) > 0
+		kinds["not in force"] = kinds["not in force"] || !q.InForce(today)
+	}
+	if len(kinds) != 4 || !kinds["children"] || !kinds["foreign"] || !kinds["protection"] || !kinds["not in force"] {
+		t.Fatalf("the records lack some shapes: %v", kinds)
+	}
+	if _, _, _, _, ok := peekNames(append(appendPerson(nil, all[0].p), 0), today); ok {
+		t.Fatal("a record with a trailing byte read as known")
 	}
 }
