@@ -73,13 +73,24 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 	}
 	touched := make([]map[pnr.PNR][]event, len(subs))
 	want := map[pnr.PNR]bool{} // person -> some subscriber has the history scope
+	// When nothing was registered after the day and the register's today
+	// is the day, the register knows now what it knew at the end of the
+	// day: the stored records (Get, no replay) are the persons as of the
+	// day, and relatives' names are read from them.
+	now := x.Reg.LastSeq() < stop && x.Reg.Today() == day
+	asOf := func(p pnr.PNR) (*register.Person, error) {
+		if now {
+			return x.Reg.Get(p)
+		}
+		return x.Reg.AsOf(p, day, known)
+	}
 	kommune := map[pnr.PNR]uint16{}
 	kommuneOf := func(p pnr.PNR) uint16 {
 		if k, ok := kommune[p]; ok {
 			return k
 		}
 		var k uint16
-		if q, err := x.Reg.AsOf(p, day, known); err == nil {
+		if q, err := asOf(p); err == nil {
 			k = q.Kommune()
 		}
 		kommune[p] = k
@@ -111,7 +122,7 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 		return nil, err
 	}
 
-	snaps, err := x.daySnapshots(ctx, want, day, known, o.Workers)
+	snaps, err := x.daySnapshots(ctx, want, asOf, known, o.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +140,16 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			names := x.names(day, known)
+			read := x.names(day, known)
+			if now {
+				read = x.names(day, time.Time{})
+			}
+			names := func(p pnr.PNR) (register.Name, bool) {
+				if s, ok := snaps[p]; ok { // read already
+					return s.p.Name, s.p.Name.Last != ""
+				}
+				return read(p)
+			}
 			var buf []byte
 			for {
 				mu.Lock()
@@ -168,7 +188,7 @@ type daySnap struct {
 }
 
 // daySnapshots reads every person touched, in parallel.
-func (x *Extractor) daySnapshots(ctx context.Context, want map[pnr.PNR]bool, day date.Date, known time.Time, workers int) (map[pnr.PNR]*daySnap, error) {
+func (x *Extractor) daySnapshots(ctx context.Context, want map[pnr.PNR]bool, asOf func(pnr.PNR) (*register.Person, error), known time.Time, workers int) (map[pnr.PNR]*daySnap, error) {
 	pnrs := make([]pnr.PNR, 0, len(want))
 	for p := range want {
 		pnrs = append(pnrs, p)
@@ -187,7 +207,7 @@ func (x *Extractor) daySnapshots(ctx context.Context, want map[pnr.PNR]bool, day
 					return
 				}
 				p := pnrs[i]
-				q, err := x.Reg.AsOf(p, day, known)
+				q, err := asOf(p)
 				if errors.Is(err, register.ErrNotFound) {
 					continue
 				} else if err != nil {
