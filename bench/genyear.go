@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 
 	"cpr/address"
 	"cpr/date"
@@ -234,16 +236,18 @@ func (y *year) setName(p *mperson, from date.Date, seq uint64) {
 	p.nameFrom, p.nameSeq = from, uint32(seq)
 }
 
-// status picks the day's three status extracts: two subscribers with marks
-// (most have a few thousand, a few a million) and a third, which every
-// 21st working day is a kommune (a scan of the whole register) and else
-// another with marks.
+// status picks the day's three status extracts. Two are of subscribers
+// with marks drawn at random among those with at most 20,000 marks at
+// scale 1 (most hold a few thousand). The third is, on the first working
+// day of each quarter, one of the four biggest kommuner (a pass over the
+// whole register), and otherwise another subscriber with marks.
 func (y *year) status(d int) []StatusSpec {
-	var private, kommuner []int
+	var small, kommuner []int
+	limit := max(20, scaled(20_000, y.cfg.Scale))
 	for slot, s := range y.ix.subs {
 		switch {
-		case s.marks && len(s.kommuner) == 0:
-			private = append(private, slot)
+		case s.marks && len(s.kommuner) == 0 && s.nMarks <= limit:
+			small = append(small, slot)
 		case len(s.kommuner) > 0:
 			kommuner = append(kommuner, slot)
 		}
@@ -259,23 +263,25 @@ func (y *year) status(d int) []StatusSpec {
 		y.statusExtracts++
 		y.expected.StatusExtractPersons += n
 	}
-	for range 2 {
-		slot := private[y.r.IntN(len(private))]
+	marked := func() {
+		slot := small[y.r.IntN(len(small))]
 		add(slot, int64(y.ix.subs[slot].nMarks))
 	}
-	if d%21 == 0 && len(kommuner) > 0 {
-		slot := kommuner[(d/21*37)%len(kommuner)]
-		k := y.ix.subs[slot].kommuner[0]
-		n := int64(0)
-		for i := range y.m.ps {
-			if y.m.ps[i].kommune == k {
-				n++
-			}
-		}
-		add(slot, n)
-	} else {
-		slot := private[y.r.IntN(len(private))]
-		add(slot, int64(y.ix.subs[slot].nMarks))
+	marked()
+	marked()
+	quarter := d == 0 || (y.days[d].Month()-1)/3 != (y.days[d-1].Month()-1)/3
+	if !quarter || len(kommuner) == 0 {
+		marked()
+		return out
 	}
+	count := map[uint16]int64{}
+	for i := range y.m.ps {
+		count[y.m.ps[i].kommune]++
+	}
+	slices.SortFunc(kommuner, func(a, b int) int {
+		return cmp.Compare(count[y.ix.subs[b].kommuner[0]], count[y.ix.subs[a].kommuner[0]])
+	})
+	slot := kommuner[(int(y.days[d].Month())-1)/3%min(4, len(kommuner))]
+	add(slot, count[y.ix.subs[slot].kommuner[0]])
 	return out
 }

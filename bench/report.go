@@ -43,16 +43,18 @@ type Phases struct {
 
 // Phase is one timed part. Only the counts that apply are set.
 type Phase struct {
-	Seconds     float64  `json:"seconds"`
-	Persons     int64    `json:"persons,omitempty"`
-	Subscribers int64    `json:"subscribers,omitempty"`
-	Marks       int64    `json:"marks,omitempty"`
-	Changes     int64    `json:"changes,omitempty"`
-	Extracts    int64    `json:"extracts,omitempty"`
-	Records     int64    `json:"records,omitempty"`
-	Events      int64    `json:"events,omitempty"`
-	Bytes       int64    `json:"bytes,omitempty"`
-	Ratio       *float64 `json:"ratio,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	Persons     int64   `json:"persons,omitempty"`
+	Subscribers int64   `json:"subscribers,omitempty"`
+	Marks       int64   `json:"marks,omitempty"`
+	Changes     int64   `json:"changes,omitempty"`
+	Extracts    int64   `json:"extracts,omitempty"`
+	Records     int64   `json:"records,omitempty"`
+	Events      int64   `json:"events,omitempty"`
+	Bytes       int64   `json:"bytes,omitempty"`
+	// Load only: the seconds of its parts (persons, subscribers, marks).
+	Parts map[string]float64 `json:"parts,omitempty"`
+	Ratio *float64           `json:"ratio,omitempty"`
 }
 
 // Latency is a distribution in milliseconds.

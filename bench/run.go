@@ -114,6 +114,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	if err = firstErr(perr, err); err != nil {
 		return nil, err
 	}
+	tPersons := since(t)
 	subs, err := subscription.Open(reg, clock.now)
 	if err != nil {
 		return nil, err
@@ -127,6 +128,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 			return nil, fmt.Errorf("%w: subscriber %s: %v", ErrWorkload, s.ID, err)
 		}
 	}
+	tSubs := since(t) - tPersons
 	var marks int64
 	err = readMarks(cfg.Workload, func(id string, ms []subscription.Mark) error {
 		n, err := subs.AddMarks(id, ms)
@@ -140,7 +142,10 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		return nil, err
 	}
 	rep.Phases.Load = Phase{Seconds: since(t), Persons: int64(st.Persons), Subscribers: int64(len(specs)), Marks: marks}
-	cfg.Logf("load: %d persons, %d subscribers, %d marks in %.1fs", st.Persons, len(specs), marks, rep.Phases.Load.Seconds)
+	rep.Phases.Load.Parts = map[string]float64{"persons": round3(tPersons), "subscribers": round3(tSubs),
+		"marks": round3(rep.Phases.Load.Seconds - tPersons - tSubs)}
+	cfg.Logf("load: %d persons in %.1fs, %d subscribers in %.1fs, %d marks in %.1fs", st.Persons, tPersons,
+		len(specs), tSubs, marks, rep.Phases.Load.Parts["marks"])
 
 	expected, err := readExpected(cfg.Workload)
 	if err != nil {
