@@ -122,21 +122,14 @@ func (w *recordWriter) person(ps *person) {
 	setDate(b, "FOED_DT", w.birth(p.BirthDate))
 	w.emit()
 
-	// The fixed-width address fields, once for records 002 and 003.
-	var fx address.Fixed
 	withAddress := !hide && !p.Residence.Address.IsZero()
-	if withAddress && (s.Has(subscription.ScopeAddress) || s.Has(subscription.ScopeClearAddress)) {
-		fx = w.roads.Fixed(p.Residence.Address)
-	}
 	if s.Has(subscription.ScopeAddress) && withAddress {
 		a := p.Residence.Address
 		w.start("002")
 		b.Set("PNR", ps.id)
 		b.SetInt("KOMKOD", int(a.Kommunekode))
 		b.SetInt("VEJKOD", int(a.Vejkode))
-		b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
-		b.Set("ETAGE", strings.TrimSpace(fx.Etage))
-		b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+		setUnit(b, a)
 		setDay(b, "TILFLYDTO", p.Residence.From)
 		setDay(b, "TILFLYKOMDTO", p.Residence.KommuneFrom)
 		if p.Residence.PreviousKommune != 0 {
@@ -152,18 +145,17 @@ func (w *recordWriter) person(ps *person) {
 		w.start("003")
 		b.Set("PNR", ps.id)
 		b.Set("ADRNVN", p.Name.Addressing)
-		b.Set("STANDARDADR", strings.TrimSpace(fx.StandardAdr))
-		b.Set("BYNVN", strings.TrimSpace(fx.Bynvn))
-		if r, ok := w.roads.Lookup(a.Kommunekode, a.Vejkode); ok {
+		r, ok := w.roads.Lookup(a.Kommunekode, a.Vejkode)
+		b.Set("STANDARDADR", standardAdr(w.roads, a, r, ok))
+		b.Set("BYNVN", trimmedAlpha(r.By, address.WidthBynvn))
+		if ok {
 			b.SetInt("POSTNR", int(r.Postnr))
 			b.Set("POSTDISTTXT", r.By)
 			b.Set("VEJADRNVN", r.AddressingName)
 		}
 		b.SetInt("KOMKOD", int(a.Kommunekode))
 		b.SetInt("VEJKOD", int(a.Vejkode))
-		b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
-		b.Set("ETAGE", strings.TrimSpace(fx.Etage))
-		b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+		setUnit(b, a)
 		w.emit()
 	}
 	if s.Has(subscription.ScopeProtection) {
@@ -276,15 +268,12 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			if hide || h.Address.IsZero() || !w.sub.Scope.Has(subscription.ScopeAddress) {
 				continue
 			}
-			fx := w.roads.Fixed(h.Address)
 			w.start("023")
 			b.Set("PNR", ps.id)
 			b.Set("ANNKOR", mark)
 			b.SetInt("KOMKOD", int(h.Address.Kommunekode))
 			b.SetInt("VEJKOD", int(h.Address.Vejkode))
-			b.Set("HUSNR", strings.TrimSpace(fx.Husnr))
-			b.Set("ETAGE", strings.TrimSpace(fx.Etage))
-			b.Set("SIDEDOER", strings.TrimSpace(fx.Sidedoer))
+			setUnit(b, h.Address)
 			setDay(b, "TILFLYDTO", h.From)
 			setDay(b, "FRAFLYDTO", h.To)
 			w.emit()
@@ -336,3 +325,41 @@ func stamp(d date.Date) string {
 
 // digit is the last decimal digit of n ≥ 0.
 func digit(n int) byte { return byte('0' + n%10) }
+
+// The address fields of records 002, 003 and 023 are address.Fixed's,
+// trimmed; they are made here without Fixed's padded copies of every
+// field (a status extract writes them millions of times).
+
+// setUnit sets HUSNR, ETAGE and SIDEDOER.
+func setUnit(b *p12170.Builder, a address.Address) {
+	b.Set("HUSNR", trimmedAlpha(a.Husnr, address.WidthHusnr))
+	b.Set("ETAGE", trimmedAlpha(a.Etage, address.WidthEtage))
+	b.Set("SIDEDOER", trimmedAlpha(a.Sidedoer, address.WidthSidedoer))
+}
+
+// trimmedAlpha is strings.TrimSpace(address.PadAlpha(s, width)): s cut
+// to width characters, without the spaces around it.
+func trimmedAlpha(s string, width int) string {
+	for i := range s {
+		if width == 0 {
+			s = s[:i]
+			break
+		}
+		width--
+	}
+	return strings.TrimSpace(s)
+}
+
+// standardAdr is the trimmed STANDARDADR of address.Fixed: the street line
+// under the road's addressing name. r and ok are the road's Lookup.
+func standardAdr(roads *address.Roads, a address.Address, r address.Road, ok bool) string {
+	if !ok {
+		return ""
+	}
+	// StreetLine writes the road's name, then what depends on the address.
+	line := roads.StreetLine(a)
+	if !strings.HasPrefix(line, r.Name) {
+		return strings.TrimSpace(roads.Fixed(a).StandardAdr)
+	}
+	return trimmedAlpha(r.AddressingName+line[len(r.Name):], address.WidthStandardAdr)
+}

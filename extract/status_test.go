@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -311,5 +312,56 @@ func TestInOrder(t *testing.T) {
 	})
 	if err != nil || written != 10 {
 		t.Fatalf("stopped: %v after %d", err, written)
+	}
+}
+
+// The address fields records 002, 003 and 023 are made of equal
+// address.Fixed's, trimmed.
+func TestAddressFieldsAsFixed(t *testing.T) {
+	roads := address.Demo()
+	rng := rand.New(rand.NewPCG(7, 8))
+	ks := address.Kommuner()
+	for _, s := range []string{"", " ", "12", "12B ", " 7", "Åbyhøj", "\u00a0x\u00a0", "a\u00a0", "æøåæøåæøåæøåæøå", "1234567890123456789012345678901234567890"} {
+		for _, w := range []int{1, 2, 4, 34} {
+			if got, want := trimmedAlpha(s, w), strings.TrimSpace(address.PadAlpha(s, w)); got != want {
+				t.Fatalf("trimmedAlpha(%q, %d) = %q, want %q", s, w, got, want)
+			}
+		}
+	}
+	check := func(a address.Address) {
+		t.Helper()
+		fx := roads.Fixed(a)
+		r, ok := roads.Lookup(a.Kommunekode, a.Vejkode)
+		if got, want := standardAdr(roads, a, r, ok), strings.TrimSpace(fx.StandardAdr); got != want {
+			t.Fatalf("%+v: STANDARDADR %q, Fixed %q", a, got, want)
+		}
+		if got, want := trimmedAlpha(r.By, address.WidthBynvn), strings.TrimSpace(fx.Bynvn); got != want {
+			t.Fatalf("%+v: BYNVN %q, Fixed %q", a, got, want)
+		}
+		for _, f := range [][3]string{{a.Husnr, fx.Husnr, "4"}, {a.Etage, fx.Etage, "2"}, {a.Sidedoer, fx.Sidedoer, "4"}} {
+			w := int(f[2][0] - '0')
+			if got, want := trimmedAlpha(f[0], w), strings.TrimSpace(f[1]); got != want {
+				t.Fatalf("%+v: %q, Fixed %q", a, got, want)
+			}
+		}
+	}
+	specials := 0
+	for range 5000 {
+		a := roads.RandomAddress(rng, ks[rng.IntN(len(ks))].Code)
+		check(a)
+		for _, r := range roads.InKommune(a.Kommunekode) {
+			if r.Vejkode >= 9900 {
+				check(address.Address{Kommunekode: a.Kommunekode, Vejkode: r.Vejkode})
+				specials++
+				break
+			}
+		}
+		a.Etage, a.Sidedoer = []string{"", "st", "kl", "1", "12"}[rng.IntN(5)], []string{"", "tv", "th", "mf", "12"}[rng.IntN(5)]
+		check(a)
+		a.Vejkode = 9899 // no such road, most likely
+		check(a)
+	}
+	if specials == 0 {
+		t.Fatal("no special road checked")
 	}
 }
