@@ -23,11 +23,14 @@ import (
 func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber, ids identity, on, today date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	view := x.Reg.View()
 	defer view.Close()
-	ranges := pnrRanges()
+	persons, _, err := x.Reg.EstimatePersons(nil)
+	if err != nil {
+		return Stats{}, err
+	}
+	ranges := pnrRanges(persons)
 	workers := runtime.GOMAXPROCS(0)
 	var table *nameTable
 	if x.wantsNameTable(sub) {
-		var err error
 		if table, err = x.buildNameTable(ctx, view, ranges, workers); err != nil {
 			return Stats{}, err
 		}
@@ -47,7 +50,7 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		}
 		states[i] = &scanWorker{fm: newFormatter(f, sub, x.Reg.Roads(), names, ids, on)}
 	}
-	err := inOrder(ctx, len(ranges)-1, workers,
+	err = inOrder(ctx, len(ranges)-1, workers,
 		func(wk, i int, buf []byte) ([]byte, Stats, error) {
 			return s.run(states[wk], ranges[i], ranges[i+1], buf)
 		},
@@ -131,17 +134,29 @@ func (s *scanJob) run(wk *scanWorker, lo, hi pnr.PNR, buf []byte) ([]byte, Stats
 	return buf, st, err
 }
 
+// rangePersons is about how many persons one range of a parallel scan
+// holds: its output (some 4 MB in P12170 with every record) is what a
+// worker keeps in memory at a time.
+const rangePersons = 4000
+
 // pnrRanges cuts the pnr space into ranges of about equal population for
-// a parallel scan, as boundaries: range i is from b[i] up to b[i+1], the
-// first starts at 0 and the last is open (0). A pnr is DDMMYYSSSS, so a
-// range is one day of the year and a quarter of the two year digits:
-// 1,488 ranges, some 4,000 persons each for the country.
-func pnrRanges() []pnr.PNR {
+// a parallel scan of persons persons, as boundaries: range i is from b[i]
+// up to b[i+1], the first starts at 0 and the last is open (0). A pnr is
+// DDMMYYSSSS, so a range is one day of the year and a quarter of the two
+// year digits (1,488 ranges), cut into as many parts as it takes to hold
+// about rangePersons each.
+func pnrRanges(persons int) []pnr.PNR {
+	const base = 31 * 12 * 4
+	parts := uint64(max(1, (persons+base*rangePersons-1)/(base*rangePersons)))
+	parts = min(parts, 25*10_000) // one pnr a range
 	b := []pnr.PNR{0}
 	for d := uint64(1); d <= 31; d++ {
 		for m := uint64(1); m <= 12; m++ {
 			for y := uint64(0); y < 100; y += 25 {
-				b = append(b, pnr.PNR(d*100_000_000+m*1_000_000+y*10_000))
+				lo := d*100_000_000 + m*1_000_000 + y*10_000
+				for i := range parts {
+					b = append(b, pnr.PNR(lo+i*25*10_000/parts))
+				}
 			}
 		}
 	}

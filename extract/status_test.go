@@ -153,7 +153,7 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 		ids, fms := []string{"all", "some", "kbh", "uni"}, []Format{P12170, JSONL, CSV}
 		if budget != 0 {
 			ids, fms = ids[:2], fms[:1] // the names are in P12170 only
-			tab, err := f.x.buildNameTable(context.Background(), f.reg.View(), pnrRanges(), 2)
+			tab, err := f.x.buildNameTable(context.Background(), f.reg.View(), pnrRanges(len(f.persons)), 2)
 			if err != nil || !tab.partial || (budget > 1 && tab.serial.n == 0) {
 				t.Fatalf("%s: %v, partial %v, %d names", name, err, tab.partial, tab.serial.n)
 			}
@@ -194,7 +194,7 @@ func TestNameTable(t *testing.T) {
 		view := f.reg.View()
 		tab := newNameTable()
 		tab.maxWords = words
-		ranges := pnrRanges()
+		ranges := pnrRanges(len(f.persons))
 		var buf []byte
 		for i := range len(ranges) - 1 {
 			if err := view.Scan(ranges[i], ranges[i+1], false, func(p *register.Person, _ []register.Entry) bool {
@@ -363,5 +363,24 @@ func TestAddressFieldsAsFixed(t *testing.T) {
 	}
 	if specials == 0 {
 		t.Fatal("no special road checked")
+	}
+}
+
+// The ranges of a parallel scan cover every pnr once, in order, and get
+// finer as the population grows.
+func TestPNRRanges(t *testing.T) {
+	for _, persons := range []int{0, 3000, 6_000_000, 60_000_000} {
+		b := pnrRanges(persons)
+		if b[0] != 0 || b[len(b)-1] != 0 {
+			t.Fatalf("%d persons: ranges from %v to %v, want 0 and open", persons, b[0], b[len(b)-1])
+		}
+		for i := 1; i < len(b)-1; i++ {
+			if b[i] <= b[i-1] {
+				t.Fatalf("%d persons: boundary %d (%v) not above %v", persons, i, b[i], b[i-1])
+			}
+		}
+		if n := len(b) - 1; n < persons/(2*rangePersons) || (persons > 0 && n > 1+persons*2/rangePersons+1488) {
+			t.Fatalf("%d persons in %d ranges", persons, n)
+		}
 	}
 }
