@@ -749,7 +749,7 @@ func TestCloseWhileApplying(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			for i := 0; ; i++ {
-				res, err := f.r.Apply(ctx, NameChange{PNR: p, Effective: f.today(), Name: Name{First: fmt.Sprint("N", w, "-", i), Last: "Luk"}}, Meta{})
+				res, err := f.r.Apply(ctx, NameChange{PNR: p, Effective: f.today(), Name: Name{First: "N" + letters(w) + "-" + letters(i), Last: "Luk"}}, Meta{})
 				if err != nil {
 					if !errors.Is(err, ErrClosed) {
 						t.Errorf("worker %d: Apply during Close: %v, want ErrClosed", w, err)
