@@ -92,7 +92,8 @@ func parseSex(field, s string, required bool) (pnr.Sex, error) {
 
 // change decodes body, builds the change, checks the clerk's kommune and
 // applies it. build returns the change and the kommune it belongs to (0:
-// the kommune the person named in the path lives in).
+// the kommune the person named in the path lives in, which the register
+// checks, see register.Meta.Kommune).
 func (s *Server) change(c *call, body any, build func() (register.Change, uint16, error)) error {
 	raw, err := c.decode(body)
 	if err != nil {
@@ -102,29 +103,17 @@ func (s *Server) change(c *call, body any, build func() (register.Change, uint16
 	if err != nil {
 		return err
 	}
-	if kommune == 0 {
-		p, err := c.pathPNR()
-		if err != nil {
-			return err
-		}
-		person, err := s.reg.Get(p)
-		if err != nil {
-			return err
-		}
-		kommune = person.Kommune()
-		if kommune == 0 {
-			kommune = person.Residence.PreviousKommune
-		}
-		if kommune == 0 {
-			// Never lived in a Danish kommune the register knows: any
-			// kommune's clerk may register the change.
-			kommune = c.user.Kommune
-		}
-	}
-	if c.user.Role == access.RoleClerk && kommune != c.user.Kommune {
-		return errWrongKommune
-	}
 	m := register.Meta{Actor: c.user.ID}
+	if c.user.Role == access.RoleClerk {
+		if kommune == 0 {
+			// The kommune the person lives (or last lived) in: the
+			// register checks it when it applies the change, so a move
+			// registered meanwhile cannot slip past.
+			m.Kommune = c.user.Kommune
+		} else if kommune != c.user.Kommune {
+			return errWrongKommune
+		}
+	}
 	if key := c.r.Header.Get("Idempotency-Key"); key != "" {
 		if len(key) > 200 {
 			return &fieldError{field: "Idempotency-Key", reason: "at most 200 characters", err: register.ErrInvalid}

@@ -88,6 +88,7 @@ var mapping = []struct {
 	{subscription.ErrInvalid, http.StatusBadRequest, "invalid_input"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errWrongKommune, http.StatusForbidden, "wrong_kommune"},
+	{register.ErrWrongKommune, http.StatusForbidden, "wrong_kommune"},
 	{errNotYours, http.StatusForbidden, "not_yours"},
 	{access.ErrNoToken, http.StatusUnauthorized, "unauthenticated"},
 	{access.ErrExpired, http.StatusUnauthorized, "token_expired"},

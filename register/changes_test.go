@@ -1,6 +1,7 @@
 package register
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -391,5 +392,41 @@ func TestIdempotency(t *testing.T) {
 	m.BodyHash = [32]byte{1}
 	if again, err := f.r.Apply(t.Context(), c, m); err != nil || again.Seq != first.Seq {
 		t.Fatalf("after reopen: %+v %v", again, err)
+	}
+}
+
+// TestWrongKommune: a change carrying the clerk's kommune (Meta.Kommune)
+// is refused for a person of another kommune before the change's own rules
+// are checked, so the refusal tells the clerk nothing about the person.
+func TestWrongKommune(t *testing.T) {
+	f := openFixture(t)
+	p := f.immigrant(19800101, pnr.Female, "Hansen", 101, 1)
+	dead := f.immigrant(19500101, pnr.Male, "Jensen", 101, 2)
+	f.apply(Death{PNR: dead, Effective: f.today()})
+	name := Name{First: "Else", Last: "Hansen"}
+	for _, tc := range []struct {
+		name    string
+		c       Change
+		kommune uint16
+		want    error
+	}{
+		{"another kommune", NameChange{PNR: p, Effective: f.today(), Name: name}, 751, ErrWrongKommune},
+		{"another kommune, the person dead", NameChange{PNR: dead, Effective: f.today(), Name: name}, 751, ErrWrongKommune},
+		{"own kommune, the person dead", NameChange{PNR: dead, Effective: f.today(), Name: name}, 101, ErrDead},
+		{"a change without a person", Birth{}, 101, ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := f.r.LastSeq()
+			_, err := f.r.Apply(context.Background(), tc.c, Meta{Actor: "test", Kommune: tc.kommune})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if f.r.LastSeq() != before {
+				t.Fatalf("refused change moved the journal")
+			}
+		})
+	}
+	if _, err := f.r.Apply(context.Background(), NameChange{PNR: p, Effective: f.today(), Name: name}, Meta{Actor: "test", Kommune: 101}); err != nil {
+		t.Fatalf("own kommune: %v", err)
 	}
 }

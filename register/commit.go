@@ -241,6 +241,9 @@ func (g *group) apply(q *request) (Result, error) {
 	cs := &changeSet{g: g, seq: r.nextSeq, now: now, today: date.InCopenhagen(now),
 		touched: map[pnr.PNR]*touched{}}
 	cs.ev = Event{ID: id, Seq: cs.seq, Kind: q.change.Kind(), Registered: now, Actor: q.meta.Actor}
+	if err := g.checkKommune(q); err != nil {
+		return Result{}, err
+	}
 	if err := q.change.apply(cs); err != nil {
 		return Result{}, err
 	}
@@ -410,4 +413,29 @@ func readEntries(it *pebble.Iterator, p pnr.PNR) ([]Entry, error) {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return out, nil
+}
+
+// checkKommune refuses a change by a clerk of another kommune than the
+// person's (Meta.Kommune), before the change's own rules can tell the
+// clerk anything about the person.
+func (g *group) checkKommune(q *request) error {
+	if q.meta.Kommune == 0 {
+		return nil
+	}
+	ps, _ := subjects(q.change)
+	if len(ps) == 0 {
+		return fmt.Errorf("%w: a %s is not checked by kommune", ErrInvalid, q.change.Kind())
+	}
+	p, err := g.person(ps[0])
+	if err != nil {
+		return err
+	}
+	k := p.Kommune()
+	if k == 0 {
+		k = p.Residence.PreviousKommune
+	}
+	if k != 0 && k != q.meta.Kommune {
+		return ErrWrongKommune
+	}
+	return nil
 }

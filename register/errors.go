@@ -31,6 +31,7 @@ var (
 	ErrPNRExhausted   = errors.New("register: no free pnr for that birth date")
 	ErrIdempotencyKey = errors.New("register: idempotency key reused with another request")
 	ErrNotEmpty       = errors.New("register: bulk load needs an empty register")
+	ErrWrongKommune   = errors.New("register: the person belongs to another kommune")
 )
 
 // InputError is bad input in a change: which field and why. It wraps

@@ -59,6 +59,10 @@ func subjects(c Change) ([]pnr.PNR, date.Date) {
 		return []pnr.PNR{c.PNR, c.Spouse}, c.Effective
 	case ProtectionChange:
 		return []pnr.PNR{c.PNR}, 0
+	case PNRChange:
+		return []pnr.PNR{c.PNR}, 0
+	case Correction:
+		return []pnr.PNR{c.PNR}, 0
 	}
 	return nil, 0
 }

@@ -287,6 +287,12 @@ type Meta struct {
 	Actor          string
 	IdempotencyKey string
 	BodyHash       [32]byte // hash of the request body; same key + other body is refused
+	// Kommune, when set, is the kommune of the clerk registering the
+	// change: the change is refused with ErrWrongKommune, before any of
+	// its rules is checked, unless the person it is about lives in that
+	// kommune (or last lived there, or never lived in one), as the
+	// register stands when the change is applied.
+	Kommune uint16
 }
 
 // Result is the answer to an accepted change.
