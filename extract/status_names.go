@@ -13,7 +13,7 @@ import (
 
 // DefaultNameTableBytes is the memory a status extract's table of
 // relatives' names may take when Extractor.NameTableBytes is zero. The
-// country (6 million persons) takes about 70 MiB.
+// country (6 million persons) takes about 65 MiB.
 const DefaultNameTableBytes = 160 << 20
 
 // pnrDays is one more than the largest DDMMYY a pnr can start with.
