@@ -152,16 +152,3 @@ func (s *server) stop() error {
 	}
 	return nil
 }
-
-// running reports whether the process is still there.
-func (s *server) running() bool {
-	if s.cmd == nil {
-		return false
-	}
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}

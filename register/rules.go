@@ -89,7 +89,7 @@ func checkName(field string, n *Name) error {
 			return invalid(field+"."+p.name, err)
 		}
 		if !nameText(*p.v, p.name == "addressing") {
-			return invalid(field+"."+p.name, "may hold only letters, spaces, hyphens, apostrophes and full stops")
+			return invalid(field+"."+p.name, "may hold only letters, digits, spaces, hyphens, apostrophes and full stops")
 		}
 	}
 	if n.Last == "" {
@@ -120,12 +120,12 @@ func checkText(s string, max int) string {
 	return ""
 }
 
-// nameText reports whether s holds only what a name may: letters, space,
-// hyphen, apostrophe, acute accent and full stop (and the comma of an
-// addressing name). Digits and other signs are never part of a name.
+// nameText reports whether s holds only what a name may: letters, digits,
+// space, hyphen, apostrophe, acute accent and full stop (and the comma of
+// an addressing name); no quotes, brackets or operators.
 func nameText(s string, addressing bool) bool {
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !strings.ContainsRune(" -'´.", r) && (!addressing || r != ',') {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -'´.", r) && (!addressing || r != ',') {
 			return false
 		}
 	}
