@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"sort"
 	"time"
 
@@ -186,11 +187,15 @@ func (x *Extractor) buildNameTable(ctx context.Context, view *register.View, ran
 	today := x.Reg.Today()
 	// A range's names go through a buffer: pnr (8 bytes), length, name.
 	work := func(_, i int, buf []byte) ([]byte, Stats, error) {
+		var rerr error
 		err := view.ScanNames(ranges[i], ranges[i+1], today, func(p pnr.PNR, last, addressing []byte, inForce bool) bool {
 			if !inForce {
 				q, err := x.Reg.AsOf(p, today, time.Time{})
-				if err != nil {
+				if errors.Is(err, register.ErrNotFound) {
 					return true // as Get: no such person today, no name
+				} else if err != nil {
+					rerr = err
+					return false
 				}
 				last, addressing = []byte(q.Name.Last), []byte(q.Name.Addressing)
 			}
@@ -201,7 +206,7 @@ func (x *Extractor) buildNameTable(ctx context.Context, view *register.View, ran
 			}
 			return true
 		})
-		return buf, Stats{}, err
+		return buf, Stats{}, errors.Join(rerr, err)
 	}
 	i := 0
 	write := func(buf []byte, _ Stats) error {

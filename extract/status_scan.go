@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"io"
 	"runtime"
 	"time"
@@ -106,8 +107,11 @@ func (s *scanJob) run(wk *scanWorker, lo, hi pnr.PNR, buf []byte) ([]byte, Stats
 			}
 		} else if !p.InForce(s.on) {
 			var err error
-			if p, err = s.x.Reg.AsOf(stored.PNR, s.on, time.Time{}); err != nil {
-				return true
+			if p, err = s.x.Reg.AsOf(stored.PNR, s.on, time.Time{}); errors.Is(err, register.ErrNotFound) {
+				return true // not in the register that day
+			} else if err != nil {
+				werr = err
+				return false
 			}
 		}
 		if !s.x.Subs.InCircle(s.sub, p, s.on) {
