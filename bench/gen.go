@@ -29,7 +29,7 @@ type GenConfig struct {
 	Scale float64
 	// Seed selects the workload (default 1).
 	Seed uint64
-	// Subscribers is how many subscribers (default 1,000; at least 120).
+	// Subscribers is how many subscribers (default 1,000; at least 130).
 	Subscribers int
 	// Marks is how many pnr marks the subscribers hold in all (default
 	// 10 million times Scale).

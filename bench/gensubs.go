@@ -46,11 +46,11 @@ var (
 	scopeBank      = []string{"address", "clear_address", "name", "civil_status", "protection"}
 )
 
-// makeSubscribers builds n subscribers (at least 120): authorities with
+// makeSubscribers builds n subscribers (at least 130): authorities with
 // the whole country, the 98 kommuner, subscribers of only deaths or only
 // moves, two research recipients, and banks and insurers with marks.
 func makeSubscribers(n int) []*gsub {
-	n = max(n, 120)
+	n = max(n, 130)
 	var out []*gsub
 	add := func(id, name, kind string, scope []string, c CircleSpec) {
 		out = append(out, &gsub{spec: SubscriberSpec{ID: id, Name: name, Kind: kind, Scope: scope, Circle: c}})
@@ -60,6 +60,8 @@ func makeSubscribers(n int) []*gsub {
 	add("danmarks-statistik", "Danmarks Statistik", "public", append(slices.Clone(scopeAuthority), "history"), CircleSpec{})
 	add("rigspolitiet", "Rigspolitiet", "public", []string{"address", "name", "protection"}, CircleSpec{})
 	add("sundhedsdatastyrelsen", "Sundhedsdatastyrelsen", "public", []string{"address", "name", "parents", "children"}, CircleSpec{})
+	add("styrelsen-for-arbejdsmarked", "Styrelsen for Arbejdsmarked og Rekruttering", "public", []string{"address", "name", "civil_status", "children"}, CircleSpec{})
+	add("valgregistret", "Indenrigsministeriet, valglister", "public", []string{"address", "clear_address", "name"}, CircleSpec{Age: &AgeSpec{Min: 18}})
 	for _, k := range address.Kommuner() {
 		add(fmt.Sprintf("k%04d", k.Code), k.Name+" Kommune", "public", scopeKommune,
 			CircleSpec{Kommuner: []string{fmt.Sprintf("%04d", k.Code)}})

@@ -242,15 +242,21 @@ func (y *year) setName(p *mperson, from date.Date, seq uint64) {
 // day of each quarter, one of the four biggest kommuner (a pass over the
 // whole register), and otherwise another subscriber with marks.
 func (y *year) status(d int) []StatusSpec {
-	var small, kommuner []int
+	var small, holders, kommuner []int
 	limit := max(20, scaled(20_000, y.cfg.Scale))
 	for slot, s := range y.ix.subs {
 		switch {
-		case s.marks && len(s.kommuner) == 0 && s.nMarks <= limit:
-			small = append(small, slot)
+		case s.marks && len(s.kommuner) == 0:
+			holders = append(holders, slot)
+			if s.nMarks <= limit {
+				small = append(small, slot)
+			}
 		case len(s.kommuner) > 0:
 			kommuner = append(kommuner, slot)
 		}
+	}
+	if len(small) == 0 {
+		small = holders
 	}
 	var out []StatusSpec
 	add := func(slot int, n int64) {

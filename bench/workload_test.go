@@ -58,7 +58,7 @@ func TestBadWorkload(t *testing.T) {
 		t.Fatal("ran a workload without files")
 	}
 	wl := filepath.Join(dir, "w")
-	if _, err := Gen(context.Background(), GenConfig{Out: wl, Scale: 0.001, Subscribers: 120, Days: 3, Marks: 500}); err != nil {
+	if _, err := Gen(context.Background(), GenConfig{Out: wl, Scale: 0.001, Subscribers: 130, Days: 3, Marks: 500}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(wl, FileChanges), []byte(`{"seq":1,"day":"2025-01-02","kind":"move","pnr":"123","body":{}}`+"\n"), 0o644); err != nil {

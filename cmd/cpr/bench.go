@@ -39,7 +39,7 @@ func benchGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.StringVar(&cfg.Out, "out", "", "directory to write the workload to (required)")
 	fs.Float64Var(&cfg.Scale, "scale", 1, "size: 1 is Denmark (6 million persons, 1.4 million changes), 0.01 a small year")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "workload seed: the same seed and scale give the same files")
-	fs.IntVar(&cfg.Subscribers, "subscribers", 1000, "how many subscribers (at least 120)")
+	fs.IntVar(&cfg.Subscribers, "subscribers", 1000, "how many subscribers (at least 130)")
 	fs.IntVar(&cfg.Days, "days", 0, "only the first N working days (0: the whole year)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "replay concurrency written to the manifest")
 	if err := fs.Parse(args); err != nil {
