@@ -127,6 +127,30 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 		return nil, err
 	}
 
+	// Relatives' names (records 012 and 015): from the persons read above,
+	// else read once and shared by the workers.
+	var (
+		namesMu sync.RWMutex
+		named   = map[pnr.PNR]register.Name{}
+	)
+	names := func(p pnr.PNR) (register.Name, bool) {
+		if s, ok := snaps[p]; ok {
+			return s.p.Name, s.p.Name.Last != ""
+		}
+		namesMu.RLock()
+		n, ok := named[p]
+		namesMu.RUnlock()
+		if !ok {
+			if q, err := asOf(p); err == nil {
+				n = q.Name
+			}
+			namesMu.Lock()
+			named[p] = n
+			namesMu.Unlock()
+		}
+		return n, n.Last != ""
+	}
+
 	// Format every subscriber's extract, the subscribers shared among the
 	// workers.
 	out := make([]DayExtract, len(subs))
@@ -140,16 +164,6 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			read := x.names(day, known)
-			if now {
-				read = x.names(day, time.Time{})
-			}
-			names := func(p pnr.PNR) (register.Name, bool) {
-				if s, ok := snaps[p]; ok { // read already
-					return s.p.Name, s.p.Name.Last != ""
-				}
-				return read(p)
-			}
 			var buf []byte
 			for {
 				mu.Lock()
