@@ -210,8 +210,10 @@ func (x *Extractor) buildNameTable(ctx context.Context, view *register.View, ran
 	}
 	i := 0
 	write := func(buf []byte, _ Stats) error {
-		// An entry takes less room in the table than in buf.
-		if int64(t.bytes()+len(buf)) > budget {
+		// An entry takes about as much room in the table as in buf (less
+		// if its words are in the dictionary), and a new block of names
+		// may be needed.
+		if int64(t.bytes()+len(buf)+nameBlock) > budget {
 			t.upTo, t.partial = ranges[i], true
 			return errStop
 		}
