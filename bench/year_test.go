@@ -113,3 +113,26 @@ func TestWorkingDays(t *testing.T) {
 		t.Errorf("first %s, last %s", days[0], days[len(days)-1])
 	}
 }
+
+// BenchmarkYear replays a small year (scale 0.01, 20 days) per iteration
+// and reports the rates of the phases.
+func BenchmarkYear(b *testing.B) {
+	ctx := context.Background()
+	wl := filepath.Join(b.TempDir(), "workload")
+	if _, err := Gen(ctx, GenConfig{Out: wl, Scale: 0.01, Seed: 3, Subscribers: 300, Days: 20}); err != nil {
+		b.Fatal(err)
+	}
+	var rep *Report
+	for b.Loop() {
+		var err error
+		if rep, err = Run(ctx, RunConfig{Workload: wl}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ph := rep.Phases
+	b.ReportMetric(float64(ph.Load.Persons)/ph.Load.Seconds, "persons/s")
+	b.ReportMetric(rep.ChangesPerSecond, "changes/s")
+	b.ReportMetric(float64(ph.ChangeExtracts.Records)/ph.ChangeExtracts.Seconds, "change-records/s")
+	b.ReportMetric(float64(ph.StatusExtracts.Records)/ph.StatusExtracts.Seconds, "status-records/s")
+	b.ReportMetric(rep.CommitLatencyMS.P99, "p99-commit-ms")
+}
