@@ -21,6 +21,9 @@ type Stats struct {
 	Events  int   `json:"events"`
 	Records int   `json:"records"` // lines, start and end record included
 	Bytes   int64 `json:"bytes"`
+	// Seq is, for a status extract, the last change it holds: the
+	// extract is the register as it stood just after change Seq.
+	Seq uint64 `json:"seq"`
 }
 
 // header is what the start record says.

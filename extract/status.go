@@ -41,12 +41,18 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 // statusMarked writes the status extract of a circle of marks: one read
 // per marked person, in pnr order.
 func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscriber, ids identity, on date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
+	view := x.Reg.View()
+	defer view.Close()
+	seq, err := view.Seq()
+	if err != nil {
+		return Stats{}, err
+	}
 	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(on, time.Time{}), ids, on)
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}
 	var werr error
-	err := x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
+	err = x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
 		if werr = ctx.Err(); werr != nil {
 			return false
 		}
@@ -71,5 +77,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	if progress != nil {
 		progress(out.st.Persons)
 	}
-	return out.end()
+	st, err := out.end()
+	st.Seq = seq
+	return st, err
 }

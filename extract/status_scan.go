@@ -24,6 +24,10 @@ import (
 func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber, ids identity, on, today date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	view := x.Reg.View()
 	defer view.Close()
+	seq, err := view.Seq()
+	if err != nil {
+		return Stats{}, err
+	}
 	persons, _, err := x.Reg.EstimatePersons(nil)
 	if err != nil {
 		return Stats{}, err
@@ -67,7 +71,9 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 	if err != nil {
 		return Stats{}, err
 	}
-	return out.end()
+	st, err := out.end()
+	st.Seq = seq
+	return st, err
 }
 
 // scanJob is what every worker of one status scan shares.

@@ -1,7 +1,9 @@
 package register
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -21,6 +23,71 @@ func (r *Register) View() *View { return &View{snap: r.db.NewSnapshot()} }
 
 // Close releases the view.
 func (v *View) Close() error { return v.snap.Close() }
+
+// Seq is the sequence number of the last change the view holds: the view
+// is the register as it stood just after that change was committed (0: no
+// change yet, the register as loaded).
+func (v *View) Seq() (uint64, error) {
+	lo := []byte{tagJournal}
+	it, err := v.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer it.Close()
+	var seq uint64
+	if it.Last() {
+		if seq, err = decodeJournalKey(it.Key()); err != nil {
+			return 0, err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return seq, nil
+}
+
+// Read returns person p's stored record and history entries as the view
+// holds them (fold them with At or AtNow, view them with HistoryView). It
+// returns ErrNotFound.
+func (v *View) Read(p pnr.PNR) (*Person, []Entry, error) {
+	val, closer, err := v.snap.Get(appendPersonKey(make([]byte, 0, personKeyLen), p))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	q, err := decodePerson(val)
+	closer.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	lo := appendHistoryPrefix(nil, p)
+	it, err := v.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer it.Close()
+	hist, err := readEntries(it, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, hist, nil
+}
+
+// AsOf is Register.AsOf(p, at, time.Time{}) as the view holds the person:
+// the person in force on valid date at. It returns ErrNotFound.
+func (v *View) AsOf(p pnr.PNR, at date.Date) (*Person, error) {
+	q, hist, err := v.Read(p)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := At(q, hist, at, time.Time{})
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return out, nil
+}
 
 // Scan is Register.Scan over the persons from pnr from up to, not
 // including, pnr to (0: to the end), as the view holds them.
