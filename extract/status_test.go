@@ -174,7 +174,10 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 						if !bytes.Equal(withoutStart(got.Bytes()), withoutStart(want.Bytes())) {
 							t.Fatalf("%d bytes, one by one %d: the extracts differ", got.Len(), want.Len())
 						}
-						wantSt.Bytes, gotSt.Bytes = 0, 0
+						if last := f.x.Reg.LastSeq(); gotSt.Seq != last {
+							t.Fatalf("extract at change %d, the register at %d", gotSt.Seq, last)
+						}
+						wantSt.Bytes, gotSt.Bytes, gotSt.Seq = 0, 0, 0
 						if gotSt != wantSt || gotSt.Persons == 0 {
 							t.Fatalf("stats %+v, one by one %+v", gotSt, wantSt)
 						}
