@@ -67,6 +67,53 @@ func (x *Extractor) names(on date.Date, known time.Time) func(pnr.PNR) (register
 	}
 }
 
+// viewNames is names(on, time.Time{}) for a status extract: relatives'
+// names as in force today, read from the extract's view of the register,
+// not from the register as it is when the relative is written.
+func (x *Extractor) viewNames(view *register.View) func(pnr.PNR) (register.Name, bool) {
+	cache := map[pnr.PNR]register.Name{}
+	today := x.Reg.Today()
+	return func(p pnr.PNR) (register.Name, bool) {
+		if n, ok := cache[p]; ok {
+			return n, n.Last != ""
+		}
+		var n register.Name
+		if q, err := view.Get(p, today); err == nil {
+			n = q.Name
+		}
+		if len(cache) > 1<<16 {
+			clear(cache)
+		}
+		cache[p] = n
+		return n, n.Last != ""
+	}
+}
+
+// viewSnapshot is snapshot(sub, ids, p, on, time.Time{}) read from a view
+// of the register.
+func (x *Extractor) viewSnapshot(view *register.View, sub *subscription.Subscriber, ids identity, p pnr.PNR, on date.Date) (*person, bool, error) {
+	name, ok := ids.of(p)
+	if !ok {
+		return nil, false, nil
+	}
+	stored, hist, err := view.Read(p)
+	if errors.Is(err, register.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	q, ok := register.At(stored, hist, on, time.Time{})
+	if !ok {
+		return nil, false, nil
+	}
+	ps := &person{id: name, p: q}
+	if sub.Scope.Has(subscription.ScopeHistory) {
+		ps.history = register.HistoryView(hist)
+	}
+	return ps, true, nil
+}
+
 // Change writes the change extract of subscriber id for day: every person
 // in its circle touched by a change registered that day (Danish time),
 // each as a full snapshot as the register knew it at the end of the day,

@@ -39,7 +39,7 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 }
 
 // statusMarked writes the status extract of a circle of marks: one read
-// per marked person, in pnr order.
+// per marked person, in pnr order, from one view of the register.
 func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscriber, ids identity, on date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	view := x.Reg.View()
 	defer view.Close()
@@ -47,7 +47,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	if err != nil {
 		return Stats{}, err
 	}
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(on, time.Time{}), ids, on)
+	out := newOutput(f, w, sub, x.Reg.Roads(), x.viewNames(view), ids, on)
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}
@@ -56,7 +56,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 		if werr = ctx.Err(); werr != nil {
 			return false
 		}
-		ps, ok, err := x.snapshot(sub, ids, p, on, time.Time{})
+		ps, ok, err := x.viewSnapshot(view, sub, ids, p, on)
 		if err != nil {
 			werr = err
 			return false

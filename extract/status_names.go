@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"sort"
-	"time"
 
 	"cpr/pnr"
 	"cpr/register"
@@ -190,7 +189,7 @@ func (x *Extractor) buildNameTable(ctx context.Context, view *register.View, ran
 		var rerr error
 		err := view.ScanNames(ranges[i], ranges[i+1], today, func(p pnr.PNR, last, addressing []byte, inForce bool) bool {
 			if !inForce {
-				q, err := x.Reg.AsOf(p, today, time.Time{})
+				q, err := view.AsOf(p, today)
 				if errors.Is(err, register.ErrNotFound) {
 					return true // as Get: no such person today, no name
 				} else if err != nil {

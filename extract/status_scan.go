@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"time"
 
 	"cpr/date"
 	"cpr/pnr"
@@ -49,7 +48,7 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		scopeHistory: sub.Scope.Has(subscription.ScopeHistory)}
 	states := make([]*scanWorker, workers)
 	for i := range states {
-		names := x.names(on, time.Time{})
+		names := x.viewNames(view)
 		if table != nil {
 			names = table.lookup(names)
 		}
@@ -113,7 +112,7 @@ func (s *scanJob) run(wk *scanWorker, lo, hi pnr.PNR, buf []byte) ([]byte, Stats
 			}
 		} else if !p.InForce(s.on) {
 			var err error
-			if p, err = s.x.Reg.AsOf(stored.PNR, s.on, time.Time{}); errors.Is(err, register.ErrNotFound) {
+			if p, err = s.view.AsOf(stored.PNR, s.on); errors.Is(err, register.ErrNotFound) {
 				return true // not in the register that day
 			} else if err != nil {
 				werr = err

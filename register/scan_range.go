@@ -75,6 +75,28 @@ func (v *View) Read(p pnr.PNR) (*Person, []Entry, error) {
 	return q, hist, nil
 }
 
+// Get is Register.Get as the view holds the person, on day today (see
+// Register.Today): one read when the stored record is in force that day.
+// It returns ErrNotFound.
+func (v *View) Get(p pnr.PNR, today date.Date) (*Person, error) {
+	val, closer, err := v.snap.Get(appendPersonKey(make([]byte, 0, personKeyLen), p))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	q, err := decodePerson(val)
+	closer.Close()
+	if err != nil {
+		return nil, err
+	}
+	if q.InForce(today) {
+		return q, nil
+	}
+	return v.AsOf(p, today)
+}
+
 // AsOf is Register.AsOf(p, at, time.Time{}) as the view holds the person:
 // the person in force on valid date at. It returns ErrNotFound.
 func (v *View) AsOf(p pnr.PNR, at date.Date) (*Person, error) {
