@@ -169,7 +169,9 @@ func (s *Server) start(ctx context.Context, data string, cred *syscall.Credentia
 		return err
 	}
 	cmd := exec.Command(filepath.Join(s.Bin, "postgres"), args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	// Pdeathsig: if we die without Stop (a test killed by its timeout),
+	// the server gets SIGINT and shuts down instead of lingering.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGINT}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("peer: start postgres: %w", err)
