@@ -31,6 +31,8 @@ type Report struct {
 	Input  InputReport  `json:"input"`
 	Access AccessReport `json:"access"`
 	Load   LoadReport   `json:"load"`
+	// Extract is the extract consistency scenario.
+	Extract ExtractReport `json:"extract_consistency"`
 
 	Seconds float64 `json:"seconds"`
 	// Failures are the checks that did not hold, one line each (no
@@ -52,7 +54,8 @@ func (r *Report) total() {
 	r.Duplicates = r.Crash.Duplicates + r.NATS.Duplicates + r.Disk.Duplicates + r.Crash.StreamDups + r.NATS.StreamDuplicates
 	r.BadInputs = r.Input.Sent
 	r.BadInputClasses = r.Input.Classes
-	r.ServerErrors = r.Input.ServerErrors + r.Access.ServerErrors + r.Crash.ServerErrors + r.Disk.ServerErrors + r.NATS.ServerErrors
+	r.ServerErrors = r.Input.ServerErrors + r.Access.ServerErrors + r.Crash.ServerErrors + r.Disk.ServerErrors + r.NATS.ServerErrors +
+		r.Extract.ServerErrors
 	r.AccessAttempts = r.Access.Attempts
 	r.UnauthorizedReads = r.Access.Allowed + r.Access.NATSReads
 	r.LoadHeldPerSecond = r.Load.HeldPerSecond
@@ -79,6 +82,8 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "bad inputs %d, server errors %d, access attempts %d, unauthorized reads %d\n",
 		r.BadInputs, r.ServerErrors, r.AccessAttempts, r.UnauthorizedReads)
 	fmt.Fprintf(w, "load held %.0f requests/s with p99 under %v ms\n", r.LoadHeldPerSecond, p99Limit.Milliseconds())
+	fmt.Fprintf(w, "status extracts %d under load: %d records, %d mismatches, %d changes during them\n",
+		r.Extract.Extracts, r.Extract.Records, r.Extract.Mismatches, r.Extract.ChangesDuring)
 	classes := make([]string, 0, len(r.BadInputClasses))
 	for c := range r.BadInputClasses {
 		classes = append(classes, c)

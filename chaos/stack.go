@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 type stack struct {
 	dir   string
 	fs    *register.FaultFS // nil: the OS file system
+	clock func() time.Time  // the register's clock (nil: the real one)
 	nats  func() (url, user, password string)
 	reg   *register.Register
 	srv   *api.Server
@@ -32,7 +34,7 @@ type stack struct {
 // start opens the register and serves the API on a loopback port (and
 // relays the journal, when nats is set).
 func (s *stack) start() error {
-	o := register.Options{CacheBytes: 32 << 20}
+	o := register.Options{CacheBytes: 32 << 20, Clock: s.clock}
 	if s.fs != nil {
 		o.FS = s.fs.FS()
 	}
@@ -47,6 +49,9 @@ func (s *stack) start() error {
 			reg.Close()
 			return err
 		}
+	}
+	if err := os.MkdirAll(filepath.Join(s.dir, "extracts"), 0o750); err != nil {
+		return errors.Join(err, s.closeStorage())
 	}
 	s.srv, err = api.New(api.Options{Register: reg, Access: access.New(reg, access.Options{}),
 		ExtractDir: filepath.Join(s.dir, "extracts")})

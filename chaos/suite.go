@@ -62,6 +62,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				Rounds: size(0, 4), Seed: cfg.Seed})
 			return err
 		}},
+		{"extract", func(dir string) (err error) {
+			rep.Extract, err = Extract(ctx, ExtractConfig{Dir: dir, Persons: size(3000, 20000), Extracts: size(8, 40), Seed: cfg.Seed})
+			return err
+		}},
 		{"load", func(string) (err error) {
 			rep.Load, err = Load(ctx, size(2000, 20000), size(4, 512), time.Duration(size(1, 5))*time.Second)
 			return err
@@ -103,6 +107,10 @@ func (r *Report) check() {
 		{in.NotProblem > 0, fmt.Sprintf("%d refusals not problem+json", in.NotProblem)},
 		{a.Allowed > 0 || a.NATSReads > 0, fmt.Sprintf("unauthorised: %d HTTP, %d NATS: %v", a.Allowed, a.NATSReads, a.Examples)},
 		{a.Unlogged > 0, fmt.Sprintf("%d refusals not in the access log", a.Unlogged)},
+		{r.Extract.Mismatches > 0, fmt.Sprintf("status extracts differ from the register at their snapshot: %d of %d records; first: %s",
+			r.Extract.Mismatches, r.Extract.Records, r.Extract.FirstDifference)},
+		{r.Extract.ChangesDuring == 0 || r.Extract.ChangedBefore == 0, fmt.Sprintf("status extracts saw no stream: %d changes during them, %d persons changed before",
+			r.Extract.ChangesDuring, r.Extract.ChangedBefore)},
 		{r.ServerErrors > 0, fmt.Sprintf("%d server errors (5xx other than 503, or no answer)", r.ServerErrors)},
 	} {
 		if x.bad {
