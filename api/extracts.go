@@ -167,15 +167,18 @@ func (s *Server) postStatusExtract(c *call) error {
 	job := &statusJob{ID: hex.EncodeToString(rb[:]), Subscriber: b.Subscriber, Date: on, Format: f, Status: "running",
 		Estimate: est, Started: s.clock().UTC()}
 	job.path = filepath.Join(s.jobs.dir, job.ID+"."+string(f))
-	s.jobs.mu.Lock()
-	s.jobs.all[job.ID] = job
-	s.jobs.mu.Unlock()
 	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusAccepted}); err != nil {
 		return err
 	}
+	s.jobs.mu.Lock()
+	s.jobs.all[job.ID] = job
+	s.jobs.mu.Unlock()
+	// The answer is a copy taken before the job starts: runStatus writes
+	// the job under s.jobs.mu from then on.
+	answer := *job
 	s.jobs.wg.Add(1)
 	go s.runStatus(job)
-	return c.json(http.StatusAccepted, *job)
+	return c.json(http.StatusAccepted, answer)
 }
 
 func (s *Server) runStatus(job *statusJob) {
