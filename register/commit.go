@@ -22,7 +22,17 @@ import (
 // each against the state including the changes before it in the same group,
 // and commits the whole group in one synced Pebble batch: many changes share
 // one fsync, sequence numbers are gap-free and in commit order, and a change
-// is visible to readers only once it is durable.
+// is answered, and counted in LastSeq, only once it is durable.
+//
+// Three stages overlap. The commit loop builds group N+1 while the
+// committer applies group N to Pebble's memtable (ApplyNoSyncWait), and
+// the syncer waits for the log syncs of N-1, N-2, ... in order: groups
+// applied one after the other share the fsync Pebble's log writer does for
+// all of them. A group is built on the groups before it: those already
+// applied are read from Pebble, the one not yet applied (its parent) from
+// its maps. Once one sync fails the register is broken, and every group
+// after it fails too, whatever its own sync says: it was built on changes
+// that never became durable.
 
 // Change is one kind of change to the register (Birth, Move, ...).
 type Change interface {
@@ -63,16 +73,16 @@ func (r *Register) commitLoop() {
 		<-committerDone
 	}()
 	entropy := ulid.Monotonic(rand.Reader, 0)
-	var inflight *group // at most one group is being committed
+	var inflight *group // at most one group is submitted and not yet applied
 	for {
 		var first *request
-		var done <-chan struct{}
+		var applied <-chan struct{}
 		if inflight != nil {
-			done = inflight.done
+			applied = inflight.applied
 		}
 		select {
 		case first = <-r.reqs:
-		case <-done:
+		case <-applied:
 			inflight = nil
 			continue
 		case <-r.stop:
@@ -102,8 +112,8 @@ func (r *Register) commitLoop() {
 		}
 		g := r.buildGroup(reqs, inflight, entropy)
 		if inflight != nil {
-			<-inflight.done
-			if inflight.err != nil {
+			<-inflight.applied
+			if inflight.applyErr != nil {
 				// g was built on changes that never became durable.
 				r.nextSeq, r.lastReg = inflight.firstSeq, inflight.firstReg
 				g.fail(fmt.Errorf("%w: an earlier commit failed", ErrUnavailable))
@@ -129,14 +139,41 @@ func (r *Register) submit(commits chan<- *group, g *group) {
 	commits <- g
 }
 
-// committer syncs groups to storage one at a time and answers their
-// requests, while the commit loop builds the next group.
+// committer applies groups to storage one at a time, in order, and hands
+// each to the syncer, while the commit loop builds the next group.
 func (r *Register) committer(commits <-chan *group, done chan<- struct{}) {
 	defer close(done)
+	syncs := make(chan *group, 64)
+	syncerDone := make(chan struct{})
+	go func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("cpr", "syncer")))
+		r.syncer(syncs, syncerDone)
+	}()
+	defer func() {
+		close(syncs)
+		<-syncerDone
+	}()
 	for g := range commits {
-		err := r.commitSynced(g.batch)
+		if err := r.applyGroup(g.batch); err != nil {
+			g.applyErr = err
+			close(g.applied)
+			r.log.Error("register: commit failed", "err", err, "changes", g.changes)
+			g.keepBatch = true // Pebble may still hold it; the register is broken
+			g.finish(fmt.Errorf("%w: commit failed", ErrUnavailable))
+			continue
+		}
+		close(g.applied)
+		syncs <- g
+	}
+}
+
+// syncer waits for the log sync of each applied group, in order, and
+// answers its requests.
+func (r *Register) syncer(syncs <-chan *group, done chan<- struct{}) {
+	defer close(done)
+	for g := range syncs {
+		err := r.syncGroup(g.batch)
 		if err != nil {
-			r.failed.Store(true)
 			r.log.Error("register: commit failed", "err", err, "changes", g.changes)
 			g.finish(fmt.Errorf("%w: commit failed", ErrUnavailable))
 			continue
@@ -155,7 +192,7 @@ func (r *Register) committer(commits <-chan *group, done chan<- struct{}) {
 func (r *Register) buildGroup(reqs []*request, parent *group, entropy *ulid.MonotonicEntropy) *group {
 	g := &group{r: r, reqs: reqs, parent: parent, batch: r.db.NewBatch(), persons: map[pnr.PNR]*Person{},
 		pending: map[pnr.PNR][]Entry{}, idem: map[[32]byte][]byte{}, entropy: entropy,
-		firstSeq: r.nextSeq, firstReg: r.lastReg, done: make(chan struct{})}
+		firstSeq: r.nextSeq, firstReg: r.lastReg, applied: make(chan struct{}), done: make(chan struct{})}
 	for _, q := range reqs {
 		if !q.state.CompareAndSwap(queued, taken) {
 			q.err = context.Canceled
@@ -184,7 +221,9 @@ func (g *group) finish(err error) {
 			}
 		}
 	}
-	g.batch.Close()
+	if !g.keepBatch {
+		g.batch.Close()
+	}
 	g.parent = nil // let the parent's maps go
 	for _, q := range g.reqs {
 		close(q.done)
@@ -214,7 +253,12 @@ type group struct {
 	firstReg time.Time
 	lastSeq  uint64
 	err      error
-	done     chan struct{}
+	// applied is closed once the batch is in Pebble's memtable (or
+	// applyErr says why not); done once every request is answered.
+	applied   chan struct{}
+	applyErr  error
+	keepBatch bool // a failed apply: Pebble may still use the batch
+	done      chan struct{}
 }
 
 func (g *group) apply(q *request) (Result, error) {

@@ -13,10 +13,12 @@ import (
 // Storage faults. Pebble treats a failed write or sync of its write-ahead
 // log as fatal: the batch may already be visible in memory and the log may
 // hold a torn record, so nothing written after it would survive a restart.
-// Its Logger.Fatalf (ours panics) is called from Commit. commitSynced turns
-// that into ErrUnavailable and marks the register broken: from then on it
-// refuses every write, Healthy reports false, and only a reopen (a restart
-// of the process) recovers, replaying the log up to its last good record.
+// A failed write or sync comes back from Batch.SyncWait (a group commit,
+// see commit.go) or, from Commit, through its Logger.Fatalf (ours panics).
+// commitSynced, applyGroup and syncGroup turn either into ErrUnavailable and
+// mark the register broken: from then on it refuses every write, Healthy
+// reports false, and only a reopen (a restart of the process) recovers,
+// replaying the log up to its last good record.
 
 // commitSynced commits b with a sync. After a fatal storage error it
 // refuses to write at all.
@@ -37,6 +39,42 @@ func (r *Register) commitSynced(b *pebble.Batch) (err error) {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return nil
+}
+
+// applyGroup applies a group's batch to Pebble with a sync that it does
+// not wait for: syncGroup does. After a fatal storage error it refuses to
+// write at all.
+func (r *Register) applyGroup(b *pebble.Batch) (err error) {
+	if err := r.brokenErr(); err != nil {
+		return err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.breaks()
+			err = fmt.Errorf("%w: %v", ErrUnavailable, v)
+		}
+	}()
+	if err := r.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		r.breaks()
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// syncGroup waits for the log sync of a batch applyGroup applied. It fails
+// once the register is broken, even if this sync succeeded: the batch was
+// built on an earlier one that is not durable.
+func (r *Register) syncGroup(b *pebble.Batch) error {
+	if err := b.SyncWait(); err != nil {
+		r.breaks()
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return r.brokenErr()
+}
+
+func (r *Register) breaks() {
+	r.broken.Store(true)
+	r.failed.Store(true)
 }
 
 // brokenErr is ErrUnavailable once the register is broken: after a failed
