@@ -153,7 +153,7 @@ func prefixEnd(prefix []byte) []byte {
 
 // appendNameKey is tag | last | 0x00 | given | 0x00 | pnr. Folded names
 // hold no 0x00, so the separator keeps whole last names together.
-func appendNameKey(dst []byte, tag byte, last, given string, p interface{ AppendKey([]byte) []byte }) []byte {
+func appendNameKey(dst []byte, tag byte, last, given string, p pnr.PNR) []byte {
 	dst = append(dst, tag)
 	dst = append(dst, last...)
 	dst = append(dst, 0)

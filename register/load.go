@@ -151,6 +151,7 @@ type loadBuffers struct {
 	nameCache        nameCache
 	scratch, eff     []Entry
 	rec, val         []byte
+	fkey, pkey       []byte // name keys
 }
 
 type birthRec struct {
@@ -255,11 +256,11 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		}
 	}
 	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
-	f, ph := b.nameCache.keys(snap.Name, in.PNR)
-	if err := b.names[0].add(f, nil); err != nil {
+	b.fkey, b.pkey = b.nameCache.keys(snap.Name, in.PNR, b.fkey[:0], b.pkey[:0])
+	if err := b.names[0].add(b.fkey, nil); err != nil {
 		return err
 	}
-	return b.names[1].add(ph, nil)
+	return b.names[1].add(b.pkey, nil)
 }
 
 func appendLenPrefixed(dst []byte, h *Entry) []byte {

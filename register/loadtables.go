@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
 	"github.com/cockroachdb/pebble/v2/sstable"
 )
@@ -24,6 +26,8 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 		files []string
 		total int64
 	)
+	// Only person records are read with Get; Pebble uses no bloom filter
+	// for the scans of the other key spaces, so their tables get none.
 	table := func(name string, write func(w *sstable.Writer) error) error {
 		path := r.opts.FS.PathJoin(r.dir, stamp+"-"+name+".sst")
 		f, err := r.opts.FS.Create(path, "")
@@ -33,7 +37,11 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 		mu.Lock()
 		files = append(files, path)
 		mu.Unlock()
-		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), r.opts.MakeWriterOptions(6, r.db.TableFormat()))
+		wo := r.opts.MakeWriterOptions(6, r.db.TableFormat())
+		if !strings.HasPrefix(name, "person-") {
+			wo.FilterPolicy = pebble.NoFilterPolicy
+		}
+		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
 		if err := write(w); err != nil {
 			w.Close()
 			return err

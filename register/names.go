@@ -3,6 +3,8 @@ package register
 import (
 	"strings"
 	"unicode"
+
+	"cpr/pnr"
 )
 
 // Name keys for search. A name is folded to lower-case ASCII letters the
@@ -127,41 +129,65 @@ func class(c byte) byte {
 
 // nameKeys are the search index keys of a person's name: the folded last
 // name with the folded given names, and the same as sound keys.
-func nameKeys(n Name, p interface{ AppendKey([]byte) []byte }) (folded, phonetic []byte) {
-	return (*nameCache)(nil).keys(n, p)
+func nameKeys(n Name, p pnr.PNR) (folded, phonetic []byte) {
+	return (*nameCache)(nil).keys(n, p, nil, nil)
 }
 
 // nameCache remembers folded and sound keys of names seen before (a bulk
 // load meets the same names again and again). A nil cache computes.
 type nameCache struct {
 	fold, sound map[string]string
+	given       []byte // the given names being looked up
 }
 
-func (c *nameCache) get(m *map[string]string, s string, f func(string) string) string {
+// maxNameCache bounds each map of a nameCache (a few MiB).
+const maxNameCache = 1 << 18
+
+// get returns f(s) for the string s, or for the bytes b when s is "".
+func (c *nameCache) get(m *map[string]string, s string, b []byte, f func(string) string) string {
 	if c == nil {
+		if b != nil {
+			s = string(b)
+		}
 		return f(s)
 	}
-	if v, ok := (*m)[s]; ok {
+	var v string
+	var ok bool
+	if b != nil {
+		v, ok = (*m)[string(b)] // no allocation for the lookup
+	} else {
+		v, ok = (*m)[s]
+	}
+	if ok {
 		return v
+	}
+	if b != nil {
+		s = string(b)
 	}
 	if *m == nil {
 		*m = map[string]string{}
 	}
-	v := f(s)
-	if len(*m) < 1<<16 {
+	v = f(s)
+	if len(*m) < maxNameCache {
 		(*m)[s] = v
 	}
 	return v
 }
 
-func (c *nameCache) keys(n Name, p interface{ AppendKey([]byte) []byte }) (folded, phonetic []byte) {
+// keys appends the folded and the sound key of n for p to fdst and pdst.
+func (c *nameCache) keys(n Name, p pnr.PNR, fdst, pdst []byte) (folded, phonetic []byte) {
 	var fm, sm *map[string]string
+	var given []byte
 	if c != nil {
 		fm, sm = &c.fold, &c.sound
+		c.given = append(append(append(c.given[:0], n.First...), ' '), n.Middle...)
+		given = c.given
+	} else {
+		given = []byte(n.First + " " + n.Middle)
 	}
-	last := c.get(fm, n.Last, FoldName)
-	given := c.get(fm, n.First+" "+n.Middle, FoldName)
-	folded = appendNameKey(nil, tagName, last, given, p)
-	phonetic = appendNameKey(nil, tagPhonetic, c.get(sm, last, phoneticWords), c.get(sm, given, phoneticWords), p)
+	last := c.get(fm, n.Last, nil, FoldName)
+	g := c.get(fm, "", given, FoldName)
+	folded = appendNameKey(fdst, tagName, last, g, p)
+	phonetic = appendNameKey(pdst, tagPhonetic, c.get(sm, last, nil, phoneticWords), c.get(sm, g, nil, phoneticWords), p)
 	return folded, phonetic
 }

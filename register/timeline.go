@@ -68,7 +68,35 @@ func sortEntries(out []Entry) {
 	if sorted {
 		return
 	}
-	slices.SortStableFunc(out, func(a, b Entry) int { return entryLess(&a, &b) })
+	if len(out) > 256 {
+		slices.SortStableFunc(out, func(a, b Entry) int { return entryLess(&a, &b) })
+		return
+	}
+	// Entries are large: sort their positions, then move each entry once.
+	var buf [256]uint8
+	ix := buf[:len(out)]
+	for i := range ix {
+		ix[i] = uint8(i)
+	}
+	slices.SortStableFunc(ix, func(a, b uint8) int { return entryLess(&out[a], &out[b]) })
+	// out[i] must become the old out[ix[i]]: follow each cycle with one
+	// entry held aside.
+	for i := range ix {
+		if int(ix[i]) == i {
+			continue
+		}
+		held, j := out[i], i
+		for {
+			k := int(ix[j])
+			ix[j] = uint8(j)
+			if k == i {
+				out[j] = held
+				break
+			}
+			out[j] = out[k]
+			j = k
+		}
+	}
 }
 
 func entryLess(a, b *Entry) int {
