@@ -13,6 +13,9 @@
 // changes in order and commits them in groups, so concurrent changes share
 // fsyncs, sequence numbers are gap-free and in commit order, and two clerks
 // changing the same person at once are simply applied one after the other.
+// Building a group, applying the one before it to Pebble and waiting for
+// the log syncs of those before that overlap (commit.go); a change is
+// answered only once its group is durable.
 //
 // # History
 //

@@ -84,20 +84,21 @@ func (s *spill) remove() {
 type kv struct{ k, v []byte }
 
 // sortRec locates one spilled record in a bucket's buffer for sorting. The
-// first 16 key bytes are held as two integers (zero padded, big-endian), so
-// most comparisons need no memory but the record itself, and the records
-// hold no pointers, so moving them costs the garbage collector nothing.
+// first 24 key bytes after the prefix every key of the bucket shares are
+// held as three integers (zero padded, big-endian), so most comparisons
+// need no memory but the record itself, and the records hold no pointers,
+// so moving them costs the garbage collector nothing.
 type sortRec struct {
-	a, b   uint64
-	off    uint32 // of the key; the value follows it
-	kl, vl uint32
+	a, b, c uint64
+	off     uint32 // of the key; the value follows it
+	kl, vl  uint32
 }
 
-func newSortRec(buf []byte, off, kl, vl int) sortRec {
-	var pad [16]byte
-	copy(pad[:], buf[off:off+kl])
-	return sortRec{a: binary.BigEndian.Uint64(pad[:8]), b: binary.BigEndian.Uint64(pad[8:]),
-		off: uint32(off), kl: uint32(kl), vl: uint32(vl)}
+func newSortRec(buf []byte, off, kl, vl, common int) sortRec {
+	var pad [24]byte
+	copy(pad[:], buf[off+common:off+kl])
+	return sortRec{a: binary.BigEndian.Uint64(pad[:8]), b: binary.BigEndian.Uint64(pad[8:16]),
+		c: binary.BigEndian.Uint64(pad[16:]), off: uint32(off), kl: uint32(kl), vl: uint32(vl)}
 }
 
 func (r sortRec) key(buf []byte) []byte { return buf[r.off : r.off+r.kl] }
@@ -130,7 +131,11 @@ func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, 
 	if len(buf) > math.MaxUint32 {
 		return nil, buf, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
 	}
-	var idx []sortRec
+	// Locate the records, and the prefix all their keys share.
+	type loc struct{ off, kl, vl int }
+	var locs []loc
+	var first []byte
+	common := 0
 	for off := 0; off < len(buf); {
 		kl, n1 := binary.Uvarint(buf[off:])
 		if n1 <= 0 {
@@ -141,8 +146,18 @@ func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, 
 			return nil, buf, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
 		off += n1 + n2
-		idx = append(idx, newSortRec(buf, off, int(kl), int(vl)))
+		k := buf[off : off+int(kl)]
+		if first == nil {
+			first, common = k, len(k)
+		} else {
+			common = min(common, commonPrefix(first, k))
+		}
+		locs = append(locs, loc{off, int(kl), int(vl)})
 		off += int(kl + vl)
+	}
+	idx := make([]sortRec, len(locs))
+	for i, l := range locs {
+		idx[i] = newSortRec(buf, l.off, l.kl, l.vl, common)
 	}
 	slices.SortFunc(idx, func(x, y sortRec) int {
 		if x.a != y.a {
@@ -151,11 +166,26 @@ func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, 
 		if x.b != y.b {
 			return cmp.Compare(x.b, y.b)
 		}
-		return bytes.Compare(x.key(buf), y.key(buf))
+		if x.c != y.c {
+			return cmp.Compare(x.c, y.c)
+		}
+		return bytes.Compare(x.key(buf)[common:], y.key(buf)[common:])
 	})
+	recs = slices.Grow(recs, len(idx))
 	for _, r := range idx {
 		end := r.off + r.kl
 		recs = append(recs, kv{buf[r.off:end], buf[end : end+r.vl]})
 	}
 	return recs, buf, nil
+}
+
+// commonPrefix is the length of the prefix a and b share.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
