@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"io"
+	"runtime"
 	"time"
 
 	"cpr/date"
@@ -15,9 +16,10 @@ import (
 // does not grow with the population. progress, if set, is told the
 // persons written so far, now and then, on the caller's goroutine.
 //
-// A circle of marks alone is read mark by mark; any other circle is a
-// scan of the whole register, cut into pnr ranges that GOMAXPROCS workers
-// fold and format at once, written in pnr order (see status_scan.go).
+// A circle of marks alone is read mark by mark, in pieces that GOMAXPROCS
+// workers read and format at once; any other circle is a scan of the
+// whole register, cut into pnr ranges that the workers fold and format at
+// once (see status_scan.go). Either is written in pnr order.
 func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	sub, err := x.subscriber(id, f)
 	if err != nil {
@@ -38,8 +40,14 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 	return st, nil
 }
 
+// markPiece is how many marks one worker reads at a time.
+const markPiece = 256
+
 // statusMarked writes the status extract of a circle of marks: one read
-// per marked person, in pnr order, from one view of the register.
+// per marked person, in pnr order, from one view of the register. The
+// marks are cut into pieces that GOMAXPROCS workers read, fold and format
+// at once, written in order (inOrder). Memory is the subscriber's marks
+// (8 bytes each) and a few pieces' output.
 func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscriber, ids identity, on date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	view := x.Reg.View()
 	defer view.Close()
@@ -47,30 +55,52 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	if err != nil {
 		return Stats{}, err
 	}
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.viewNames(view), ids, on)
+	var marked []pnr.PNR
+	if err := x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
+		marked = append(marked, p)
+		return true
+	}); err != nil {
+		return Stats{}, err
+	}
+	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}
-	var werr error
-	err = x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
-		if werr = ctx.Err(); werr != nil {
-			return false
-		}
-		ps, ok, err := x.viewSnapshot(view, sub, ids, p, on)
-		if err != nil {
-			werr = err
-			return false
-		}
-		if ok && x.Subs.InCircle(sub, ps.p, on) {
-			if werr = out.person(ps); werr == nil && progress != nil && out.st.Persons%10_000 == 0 {
+	workers := runtime.GOMAXPROCS(0)
+	fms := make([]*formatter, workers)
+	for i := range fms {
+		fms[i] = newFormatter(f, sub, x.Reg.Roads(), x.viewNames(view), ids, on)
+	}
+	pieces := (len(marked) + markPiece - 1) / markPiece
+	err = inOrder(ctx, pieces, workers,
+		func(wk, i int, buf []byte) ([]byte, Stats, error) {
+			var st Stats
+			for _, p := range marked[i*markPiece : min(len(marked), (i+1)*markPiece)] {
+				ps, ok, err := x.viewSnapshot(view, sub, ids, p, on)
+				if err != nil {
+					return buf, st, err
+				}
+				if !ok || !x.Subs.InCircle(sub, ps.p, on) {
+					continue
+				}
+				var n int
+				if buf, n, err = fms[wk].person(buf, ps); err != nil {
+					return buf, st, err
+				}
+				st.Persons++
+				st.Records += n
+			}
+			return buf, st, nil
+		},
+		func(buf []byte, st Stats) error {
+			if err := out.chunk(buf, st); err != nil {
+				return err
+			}
+			if progress != nil {
 				progress(out.st.Persons)
 			}
-		}
-		return werr == nil
-	})
-	if werr != nil {
-		return Stats{}, werr
-	}
+			return nil
+		})
 	if err != nil {
 		return Stats{}, err
 	}

@@ -142,6 +142,15 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 	f.put(subscription.Subscriber{ID: "kbh", Name: "K", Kind: subscription.Public, TaskNumber: 3, Scope: all,
 		Circle: subscription.Circle{Kommuner: []uint16{101, 751}, AgeMin: 20, AgeMax: 60}})
 	f.put(subscription.Subscriber{ID: "uni", Name: "U", Kind: subscription.Research, TaskNumber: 4, Scope: all})
+	f.put(subscription.Subscriber{ID: "marked", Name: "M", Kind: subscription.Public, TaskNumber: 5, Scope: all,
+		Circle: subscription.Circle{Marks: true, AgeMin: 10}})
+	var marks []subscription.Mark
+	for i := 0; i < len(f.persons); i += 3 { // a few pieces of marks (markPiece)
+		marks = append(marks, subscription.Mark{PNR: f.persons[i].PNR})
+	}
+	if n, err := f.x.Subs.AddMarks("marked", marks); err != nil || n < 2*markPiece {
+		t.Fatalf("%d marks: %v", n, err)
+	}
 	today := date.InCopenhagen(time.Now())
 	budgets := map[string]int64{
 		"whole table": 0,
@@ -150,7 +159,7 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 	}
 	for name, budget := range budgets {
 		f.x.NameTableBytes = budget
-		ids, fms := []string{"all", "some", "kbh", "uni"}, []Format{P12170, JSONL, CSV}
+		ids, fms := []string{"all", "some", "kbh", "uni", "marked"}, []Format{P12170, JSONL, CSV}
 		if budget != 0 {
 			ids, fms = ids[:2], fms[:1] // the names are in P12170 only
 			tab, err := f.x.buildNameTable(context.Background(), f.reg.View(), pnrRanges(len(f.persons)), 2)
