@@ -70,7 +70,15 @@ func (x *Extractor) names(on date.Date, known time.Time) func(pnr.PNR) (register
 // viewNames is names(on, time.Time{}) for a status extract: relatives'
 // names as in force today, read from the extract's view of the register,
 // not from the register as it is when the relative is written.
-func (x *Extractor) viewNames(view *register.View) func(pnr.PNR) (register.Name, bool) {
+// personReader reads persons from one state of the register: a
+// *register.View (safe for concurrent use) or a *register.ViewReader (one
+// goroutine's, cheaper for many reads).
+type personReader interface {
+	Read(p pnr.PNR) (*register.Person, []register.Entry, error)
+	Get(p pnr.PNR, today date.Date) (*register.Person, error)
+}
+
+func (x *Extractor) viewNames(view personReader) func(pnr.PNR) (register.Name, bool) {
 	cache := map[pnr.PNR]register.Name{}
 	today := x.Reg.Today()
 	return func(p pnr.PNR) (register.Name, bool) {
@@ -91,7 +99,7 @@ func (x *Extractor) viewNames(view *register.View) func(pnr.PNR) (register.Name,
 
 // viewSnapshot is snapshot(sub, ids, p, on, time.Time{}) read from a view
 // of the register.
-func (x *Extractor) viewSnapshot(view *register.View, sub *subscription.Subscriber, ids identity, p pnr.PNR, on date.Date) (*person, bool, error) {
+func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber, ids identity, p pnr.PNR, on date.Date) (*person, bool, error) {
 	name, ok := ids.of(p)
 	if !ok {
 		return nil, false, nil

@@ -8,6 +8,7 @@ import (
 
 	"cpr/date"
 	"cpr/pnr"
+	"cpr/register"
 	"cpr/subscription"
 )
 
@@ -68,15 +69,26 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	}
 	workers := runtime.GOMAXPROCS(0)
 	fms := make([]*formatter, workers)
+	readers := make([]*register.ViewReader, workers)
+	defer func() {
+		for _, r := range readers {
+			if r != nil {
+				r.Close()
+			}
+		}
+	}()
 	for i := range fms {
-		fms[i] = newFormatter(f, sub, x.Reg.Roads(), x.viewNames(view), ids, on)
+		if readers[i], err = view.Reader(); err != nil {
+			return Stats{}, err
+		}
+		fms[i] = newFormatter(f, sub, x.Reg.Roads(), x.viewNames(readers[i]), ids, on)
 	}
 	pieces := (len(marked) + markPiece - 1) / markPiece
 	err = inOrder(ctx, pieces, workers,
 		func(wk, i int, buf []byte) ([]byte, Stats, error) {
 			var st Stats
 			for _, p := range marked[i*markPiece : min(len(marked), (i+1)*markPiece)] {
-				ps, ok, err := x.viewSnapshot(view, sub, ids, p, on)
+				ps, ok, err := x.viewSnapshot(readers[wk], sub, ids, p, on)
 				if err != nil {
 					return buf, st, err
 				}

@@ -65,3 +65,59 @@ func BenchmarkStatusExtract(b *testing.B) {
 	b.ReportMetric(float64(st.Records)*float64(b.N)/s, "records/s")
 	b.ReportMetric(float64(bytes)/s/1e6, "MB/s")
 }
+
+// BenchmarkStatusExtractMarks is the status extract of a bank's circle
+// of marks (every 10th person of the population, at most 20,000), P12170
+// with every record in scope: the kind of status extract the simulated
+// year takes twice a day. Reports persons/s.
+func BenchmarkStatusExtractMarks(b *testing.B) {
+	n := *benchPersons
+	reg, err := register.Open(b.TempDir(), register.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Close() })
+	var marks []subscription.Mark
+	i := 0
+	pop := func(yield func(*register.Person) bool) {
+		for p := range population.Generate(population.Config{Persons: n, Seed: 1}) {
+			if i++; i%10 == 0 && len(marks) < 20_000 {
+				marks = append(marks, subscription.Mark{PNR: p.PNR})
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
+	if _, err := reg.Load(context.Background(), pop); err != nil {
+		b.Fatal(err)
+	}
+	subs, err := subscription.Open(reg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	scope, err := subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := subs.Put(subscription.Subscriber{ID: "bank", Name: "Bank", Kind: subscription.Public, TaskNumber: 1, Scope: scope,
+		Circle: subscription.Circle{Marks: true}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := subs.AddMarks("bank", marks); err != nil {
+		b.Fatal(err)
+	}
+	x := &Extractor{Reg: reg, Subs: subs}
+	today := date.InCopenhagen(time.Now())
+	var st Stats
+	b.ResetTimer()
+	for b.Loop() {
+		if st, err = x.Status(context.Background(), "bank", today, P12170, &countWriter{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st.Persons != len(marks) {
+		b.Fatalf("%d persons in the extract, want %d", st.Persons, len(marks))
+	}
+	b.ReportMetric(float64(st.Persons)*float64(b.N)/b.Elapsed().Seconds(), "persons/s")
+}

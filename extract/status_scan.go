@@ -47,8 +47,19 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		withHistory:  sub.Scope.Has(subscription.ScopeHistory) || on != today,
 		scopeHistory: sub.Scope.Has(subscription.ScopeHistory)}
 	states := make([]*scanWorker, workers)
+	readers := make([]*register.ViewReader, workers)
+	defer func() {
+		for _, r := range readers {
+			if r != nil {
+				r.Close()
+			}
+		}
+	}()
 	for i := range states {
-		names := x.viewNames(view)
+		if readers[i], err = view.Reader(); err != nil {
+			return Stats{}, err
+		}
+		names := x.viewNames(readers[i])
 		if table != nil {
 			names = table.lookup(names)
 		}
