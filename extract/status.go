@@ -69,18 +69,12 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	}
 	workers := runtime.GOMAXPROCS(0)
 	fms := make([]*formatter, workers)
-	readers := make([]*register.ViewReader, workers)
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
-		}
-	}()
+	readers, err := openReaders(view, workers)
+	defer closeReaders(readers)
+	if err != nil {
+		return Stats{}, err
+	}
 	for i := range fms {
-		if readers[i], err = view.Reader(); err != nil {
-			return Stats{}, err
-		}
 		fms[i] = newFormatter(f, sub, x.Reg.Roads(), x.viewNames(readers[i]), ids, on)
 	}
 	pieces := (len(marked) + markPiece - 1) / markPiece
@@ -122,4 +116,24 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	st, err := out.end()
 	st.Seq = seq
 	return st, err
+}
+
+// openReaders opens n readers of view, one for each worker. Close them with
+// closeReaders, also after an error.
+func openReaders(view *register.View, n int) ([]*register.ViewReader, error) {
+	readers := make([]*register.ViewReader, 0, n)
+	for range n {
+		r, err := view.Reader()
+		if err != nil {
+			return readers, err
+		}
+		readers = append(readers, r)
+	}
+	return readers, nil
+}
+
+func closeReaders(readers []*register.ViewReader) {
+	for _, r := range readers {
+		r.Close()
+	}
 }

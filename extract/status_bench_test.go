@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"flag"
+	"iter"
 	"testing"
 	"time"
 
@@ -26,26 +27,9 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 // -args -bench.persons=6000000.
 func BenchmarkStatusExtract(b *testing.B) {
 	n := *benchPersons
-	reg, err := register.Open(b.TempDir(), register.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { reg.Close() })
-	if _, err := reg.Load(context.Background(), population.Generate(population.Config{Persons: n, Seed: 1})); err != nil {
-		b.Fatal(err)
-	}
-	subs, err := subscription.Open(reg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	scope, err := subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := subs.Put(subscription.Subscriber{ID: "all", Name: "Everyone", Kind: subscription.Public, TaskNumber: 1, Scope: scope}); err != nil {
-		b.Fatal(err)
-	}
-	x := &Extractor{Reg: reg, Subs: subs}
+	x := benchExtractor(b, population.Generate(population.Config{Persons: n, Seed: 1}),
+		subscription.Subscriber{ID: "all", Name: "Everyone", Kind: subscription.Public, TaskNumber: 1})
+	var err error
 	today := date.InCopenhagen(time.Now())
 	var st Stats
 	var bytes int64
@@ -72,11 +56,6 @@ func BenchmarkStatusExtract(b *testing.B) {
 // year takes twice a day. Reports persons/s.
 func BenchmarkStatusExtractMarks(b *testing.B) {
 	n := *benchPersons
-	reg, err := register.Open(b.TempDir(), register.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { reg.Close() })
 	var marks []subscription.Mark
 	i := 0
 	pop := func(yield func(*register.Person) bool) {
@@ -89,25 +68,12 @@ func BenchmarkStatusExtractMarks(b *testing.B) {
 			}
 		}
 	}
-	if _, err := reg.Load(context.Background(), pop); err != nil {
+	x := benchExtractor(b, pop, subscription.Subscriber{ID: "bank", Name: "Bank", Kind: subscription.Public, TaskNumber: 1,
+		Circle: subscription.Circle{Marks: true}})
+	if _, err := x.Subs.AddMarks("bank", marks); err != nil {
 		b.Fatal(err)
 	}
-	subs, err := subscription.Open(reg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	scope, err := subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := subs.Put(subscription.Subscriber{ID: "bank", Name: "Bank", Kind: subscription.Public, TaskNumber: 1, Scope: scope,
-		Circle: subscription.Circle{Marks: true}}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := subs.AddMarks("bank", marks); err != nil {
-		b.Fatal(err)
-	}
-	x := &Extractor{Reg: reg, Subs: subs}
+	var err error
 	today := date.InCopenhagen(time.Now())
 	var st Stats
 	b.ResetTimer()
@@ -120,4 +86,28 @@ func BenchmarkStatusExtractMarks(b *testing.B) {
 		b.Fatalf("%d persons in the extract, want %d", st.Persons, len(marks))
 	}
 	b.ReportMetric(float64(st.Persons)*float64(b.N)/b.Elapsed().Seconds(), "persons/s")
+}
+
+// benchExtractor loads persons into a new register and adds sub with
+// every record in its scope.
+func benchExtractor(b *testing.B, persons iter.Seq[*register.Person], sub subscription.Subscriber) *Extractor {
+	reg, err := register.Open(b.TempDir(), register.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { reg.Close() })
+	if _, err := reg.Load(context.Background(), persons); err != nil {
+		b.Fatal(err)
+	}
+	subs, err := subscription.Open(reg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sub.Scope, err = subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := subs.Put(sub); err != nil {
+		b.Fatal(err)
+	}
+	return &Extractor{Reg: reg, Subs: subs}
 }

@@ -47,18 +47,12 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		withHistory:  sub.Scope.Has(subscription.ScopeHistory) || on != today,
 		scopeHistory: sub.Scope.Has(subscription.ScopeHistory)}
 	states := make([]*scanWorker, workers)
-	readers := make([]*register.ViewReader, workers)
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
-		}
-	}()
+	readers, err := openReaders(view, workers)
+	defer closeReaders(readers)
+	if err != nil {
+		return Stats{}, err
+	}
 	for i := range states {
-		if readers[i], err = view.Reader(); err != nil {
-			return Stats{}, err
-		}
 		names := x.viewNames(readers[i])
 		if table != nil {
 			names = table.lookup(names)
