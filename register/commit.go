@@ -214,7 +214,6 @@ func (r *Register) buildGroup(reqs []*request, parent *group, entropy *ulid.Mono
 // succeeded (the batch did not become durable).
 func (g *group) finish(err error) {
 	if err != nil {
-		g.err = err
 		for _, q := range g.reqs {
 			if q.err == nil {
 				q.res, q.err = Result{}, err
@@ -252,7 +251,6 @@ type group struct {
 	firstSeq uint64
 	firstReg time.Time
 	lastSeq  uint64
-	err      error
 	// applied is closed once the batch is in Pebble's memtable (or
 	// applyErr says why not); done once every request is answered.
 	applied   chan struct{}

@@ -22,29 +22,20 @@ import (
 
 // commitSynced commits b with a sync. After a fatal storage error it
 // refuses to write at all.
-func (r *Register) commitSynced(b *pebble.Batch) (err error) {
-	if err := r.brokenErr(); err != nil {
-		return err
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			r.broken.Store(true)
-			r.failed.Store(true)
-			err = fmt.Errorf("%w: %v", ErrUnavailable, v)
-		}
-	}()
-	if err := b.Commit(pebble.Sync); err != nil {
-		r.broken.Store(true)
-		r.failed.Store(true)
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return nil
+func (r *Register) commitSynced(b *pebble.Batch) error {
+	return r.guarded(func() error { return b.Commit(pebble.Sync) })
 }
 
 // applyGroup applies a group's batch to Pebble with a sync that it does
 // not wait for: syncGroup does. After a fatal storage error it refuses to
 // write at all.
-func (r *Register) applyGroup(b *pebble.Batch) (err error) {
+func (r *Register) applyGroup(b *pebble.Batch) error {
+	return r.guarded(func() error { return r.db.ApplyNoSyncWait(b, pebble.Sync) })
+}
+
+// guarded runs a write unless the register is broken, and breaks it if the
+// write fails or Pebble panics (our Logger.Fatalf).
+func (r *Register) guarded(write func() error) (err error) {
 	if err := r.brokenErr(); err != nil {
 		return err
 	}
@@ -54,7 +45,7 @@ func (r *Register) applyGroup(b *pebble.Batch) (err error) {
 			err = fmt.Errorf("%w: %v", ErrUnavailable, v)
 		}
 	}()
-	if err := r.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+	if err := write(); err != nil {
 		r.breaks()
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,7 +27,7 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 	)
 	// Only person records are read with Get; Pebble uses no bloom filter
 	// for the scans of the other key spaces, so their tables get none.
-	table := func(name string, write func(w *sstable.Writer) error) error {
+	table := func(name string, filter bool, write func(w *sstable.Writer) error) error {
 		path := r.opts.FS.PathJoin(r.dir, stamp+"-"+name+".sst")
 		f, err := r.opts.FS.Create(path, "")
 		if err != nil {
@@ -38,7 +37,7 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 		files = append(files, path)
 		mu.Unlock()
 		wo := r.opts.MakeWriterOptions(6, r.db.TableFormat())
-		if !strings.HasPrefix(name, "person-") {
+		if !filter {
 			wo.FilterPolicy = pebble.NoFilterPolicy
 		}
 		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
@@ -74,9 +73,9 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 		name := fmt.Sprintf("%02d", part)
 		jobs = append(jobs, func() error {
 			var hist *sstable.Writer
-			return table("history-"+name, func(hw *sstable.Writer) error {
+			return table("history-"+name, false, func(hw *sstable.Writer) error {
 				hist = hw
-				return table("person-"+name, func(pw *sstable.Writer) error {
+				return table("person-"+name, true, func(pw *sstable.Writer) error {
 					return writePeople(people, lo, hi, pw, hist)
 				})
 			})
@@ -84,7 +83,7 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 	}
 	copyJob := func(name string, ss []*spill, lo, hi int) {
 		jobs = append(jobs, func() error {
-			return table(name, func(w *sstable.Writer) error { return copySpill(ss, lo, hi, w) })
+			return table(name, false, func(w *sstable.Writer) error { return copySpill(ss, lo, hi, w) })
 		})
 	}
 	res := spills(func(b *loadBuffers) *spill { return b.residences })
@@ -93,7 +92,7 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 	copyJob("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 0, 30)
 	copyJob("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 0, 30)
 	jobs = append(jobs, func() error {
-		return table("birth", func(w *sstable.Writer) error { return writeBirths(bufs, w) })
+		return table("birth", false, func(w *sstable.Writer) error { return writeBirths(bufs, w) })
 	})
 
 	errs := make([]error, len(jobs))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -16,7 +17,6 @@ import (
 // much cheaper than View.Read and View.Get, each of which opens its own.
 // It is not safe for concurrent use. Close it when done.
 type ViewReader struct {
-	v                *View
 	persons, history *pebble.Iterator
 	key              []byte
 }
@@ -34,7 +34,7 @@ func (v *View) Reader() (*ViewReader, error) {
 		persons.Close()
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return &ViewReader{v: v, persons: persons, history: history, key: make([]byte, 0, personKeyLen)}, nil
+	return &ViewReader{persons: persons, history: history, key: make([]byte, 0, personKeyLen)}, nil
 }
 
 // Close releases the reader's iterators.
@@ -80,5 +80,13 @@ func (r *ViewReader) Get(p pnr.PNR, today date.Date) (*Person, error) {
 	if q.InForce(today) {
 		return q, nil
 	}
-	return r.v.AsOf(p, today)
+	hist, err := readEntries(r.history, p)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := At(q, hist, today, time.Time{})
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return out, nil
 }
