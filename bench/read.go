@@ -227,51 +227,41 @@ func readSubscribers(dir string) ([]subscription.Subscriber, error) {
 	return out, nil
 }
 
-// readMarks calls fn with each subscriber's marks, in batches of at most
-// subscription.MaxMarksPerCall.
-func readMarks(dir string, fn func(id string, marks []subscription.Mark) error) error {
-	f, err := os.Open(filepath.Join(dir, FileMarks))
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrWorkload, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<20))
-	var (
-		id    string
-		batch []subscription.Mark
-	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := fn(id, batch)
-		batch = batch[:0]
-		return err
-	}
-	for n := 1; sc.Scan(); n++ {
-		if n == 1 {
-			continue // header
-		}
-		parts := strings.Split(sc.Text(), ",")
-		if len(parts) != 3 {
-			return fmt.Errorf("%w: %s line %d: want subscriber,pnr,key", ErrWorkload, FileMarks, n)
-		}
-		p, err := pnr.Parse(parts[1])
+// readMarks yields marks.csv's marks, subscriber by subscriber; a read
+// or parse error ends it in *perr.
+func readMarks(dir string, perr *error) iter.Seq2[string, subscription.Mark] {
+	return func(yield func(string, subscription.Mark) bool) {
+		f, err := os.Open(filepath.Join(dir, FileMarks))
 		if err != nil {
-			return fmt.Errorf("%w: %s line %d: not a pnr", ErrWorkload, FileMarks, n)
+			*perr = fmt.Errorf("%w: %v", ErrWorkload, err)
+			return
 		}
-		if parts[0] != id || len(batch) == subscription.MaxMarksPerCall {
-			if err := flush(); err != nil {
-				return err
+		defer f.Close()
+		sc := bufio.NewScanner(bufio.NewReaderSize(f, 1<<20))
+		for n := 1; sc.Scan(); n++ {
+			if n == 1 {
+				continue // header
 			}
-			id = parts[0]
+			line := sc.Text()
+			sub, rest, ok1 := strings.Cut(line, ",")
+			p, key, ok2 := strings.Cut(rest, ",")
+			if !ok1 || !ok2 || strings.IndexByte(key, ',') >= 0 {
+				*perr = fmt.Errorf("%w: %s line %d: want subscriber,pnr,key", ErrWorkload, FileMarks, n)
+				return
+			}
+			pn, err := pnr.Parse(p)
+			if err != nil {
+				*perr = fmt.Errorf("%w: %s line %d: not a pnr", ErrWorkload, FileMarks, n)
+				return
+			}
+			if !yield(sub, subscription.Mark{PNR: pn, Key: key}) {
+				return
+			}
 		}
-		batch = append(batch, subscription.Mark{PNR: p, Key: parts[2]})
+		if err := sc.Err(); err != nil {
+			*perr = fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
-	}
-	return flush()
 }
 
 // readExpected reads expected.jsonl: persons and events by day and

@@ -129,18 +129,14 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		}
 	}
 	tSubs := since(t) - tPersons
-	var marks int64
-	err = readMarks(cfg.Workload, func(id string, ms []subscription.Mark) error {
-		n, err := subs.AddMarks(id, ms)
-		marks += int64(n)
-		if err != nil {
-			return fmt.Errorf("%w: marks of %s: %v", ErrWorkload, id, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	var merr error
+	n, err := subs.ImportMarks(ctx, readMarks(cfg.Workload, &merr))
+	if merr != nil {
+		return nil, merr
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
 	}
+	marks := int64(n)
 	rep.Phases.Load = Phase{Seconds: since(t), Persons: int64(st.Persons), Subscribers: int64(len(specs)), Marks: marks}
 	rep.Phases.Load.Parts = map[string]float64{"persons": round3(tPersons), "subscribers": round3(tSubs),
 		"marks": round3(rep.Phases.Load.Seconds - tPersons - tSubs)}

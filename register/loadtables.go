@@ -20,43 +20,8 @@ import (
 // table, as many at once as there are processors, each with one bucket in
 // memory at a time. It returns the file names and the bytes written.
 func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int64, error) {
-	var (
-		mu    sync.Mutex
-		files []string
-		total int64
-	)
-	// Only person records are read with Get; Pebble uses no bloom filter
-	// for the scans of the other key spaces, so their tables get none.
-	table := func(name string, filter bool, write func(w *sstable.Writer) error) error {
-		path := r.opts.FS.PathJoin(r.dir, stamp+"-"+name+".sst")
-		f, err := r.opts.FS.Create(path, "")
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		files = append(files, path)
-		mu.Unlock()
-		wo := r.opts.MakeWriterOptions(6, r.db.TableFormat())
-		if !filter {
-			wo.FilterPolicy = pebble.NoFilterPolicy
-		}
-		w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
-		if err := write(w); err != nil {
-			w.Close()
-			return err
-		}
-		if err := w.Close(); err != nil {
-			return err
-		}
-		st, err := r.opts.FS.Stat(path)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		total += st.Size()
-		mu.Unlock()
-		return nil
-	}
+	ts := &tableSet{r: r, stamp: stamp}
+	table := ts.table
 	spills := func(f func(b *loadBuffers) *spill) []*spill {
 		out := make([]*spill, len(bufs))
 		for i, b := range bufs {
@@ -95,6 +60,71 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 		return table("birth", false, func(w *sstable.Writer) error { return writeBirths(bufs, w) })
 	})
 
+	err := runJobs(jobs)
+	return ts.files, ts.total, err
+}
+
+// tableSet writes the sstables of one bulk write, named after its stamp,
+// and keeps their names and total size.
+type tableSet struct {
+	r     *Register
+	stamp string
+	mu    sync.Mutex
+	files []string
+	total int64
+}
+
+// table writes one sstable through write. With filter it gets the
+// database's bloom filter: only tables read with Get need one, Pebble uses
+// none for scans.
+func (ts *tableSet) table(name string, filter bool, write func(w *sstable.Writer) error) error {
+	r := ts.r
+	path := ts.path(name)
+	f, err := r.opts.FS.Create(path, "")
+	if err != nil {
+		return err
+	}
+	ts.mu.Lock()
+	ts.files = append(ts.files, path)
+	ts.mu.Unlock()
+	wo := r.opts.MakeWriterOptions(6, r.db.TableFormat())
+	if !filter {
+		wo.FilterPolicy = pebble.NoFilterPolicy
+	}
+	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
+	if err := write(w); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	st, err := r.opts.FS.Stat(path)
+	if err != nil {
+		return err
+	}
+	ts.mu.Lock()
+	ts.total += st.Size()
+	ts.mu.Unlock()
+	return nil
+}
+
+func (ts *tableSet) path(name string) string {
+	return ts.r.opts.FS.PathJoin(ts.r.dir, ts.stamp+"-"+name+".sst")
+}
+
+// remove deletes the set's files (after ingestion Pebble holds its own
+// links to them).
+func (ts *tableSet) remove() {
+	for _, f := range ts.files {
+		ts.r.opts.FS.Remove(f)
+	}
+}
+
+// runJobs runs the jobs, as many at once as there are processors. An
+// *InputError from a job is returned as is; any other error is
+// ErrUnavailable.
+func runJobs(jobs []func() error) error {
 	errs := make([]error, len(jobs))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -113,13 +143,13 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 	var ie *InputError
 	for _, err := range errs {
 		if errors.As(err, &ie) {
-			return files, total, err
+			return err
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return files, total, fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: write sstable: %v", ErrUnavailable, err)
 	}
-	return files, total, nil
+	return nil
 }
 
 // copySpill writes the records of buckets lo to hi-1 of a set of spills,

@@ -226,15 +226,8 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 	var fresh []uint64
 	seen := map[pnr.PNR]bool{}
 	for i, m := range marks {
-		switch {
-		case m.PNR.IsZero():
-			return 0, &FieldError{fmt.Sprintf("marks[%d].pnr", i), "is required"}
-		case s.Kind == Private && m.Key == "":
-			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "is required for a private subscriber"}
-		case len(m.Key) > 10:
-			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "at most 10 characters (it stands in the 10-character pnr field)"}
-		case !PlainText(m.Key) || strings.IndexFunc(m.Key, func(r rune) bool { return r > 0xff }) >= 0:
-			return 0, &FieldError{fmt.Sprintf("marks[%d].key", i), "must be ISO-8859-1 text without control characters"}
+		if err := checkMark(i, m, s); err != nil {
+			return 0, err
 		}
 		if seen[m.PNR] {
 			continue
@@ -259,6 +252,24 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 	r.ix.Store(&ix)
 	return len(fresh), nil
 }
+
+// checkMark checks mark i of subscriber s.
+func checkMark(i int, m Mark, s *Subscriber) error {
+	switch {
+	case m.PNR.IsZero():
+		return &FieldError{fmt.Sprintf("marks[%d].pnr", i), "is required"}
+	case s.Kind == Private && m.Key == "":
+		return &FieldError{fmt.Sprintf("marks[%d].key", i), "is required for a private subscriber"}
+	case len(m.Key) > maxKeyLen:
+		return &FieldError{fmt.Sprintf("marks[%d].key", i), "at most 10 characters (it stands in the 10-character pnr field)"}
+	case !PlainText(m.Key) || strings.IndexFunc(m.Key, func(r rune) bool { return r > 0xff }) >= 0:
+		return &FieldError{fmt.Sprintf("marks[%d].key", i), "must be ISO-8859-1 text without control characters"}
+	}
+	return nil
+}
+
+// maxKeyLen bounds a customer key, in bytes.
+const maxKeyLen = 10
 
 func mergeSorted(a, b []uint64) []uint64 {
 	out := make([]uint64, 0, len(a)+len(b))
