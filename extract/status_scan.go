@@ -103,7 +103,14 @@ func (s *scanJob) run(wk *scanWorker, lo, hi pnr.PNR, buf []byte) ([]byte, Stats
 	var st Stats
 	var werr error
 	i := 0
-	err := s.view.Scan(lo, hi, s.withHistory, func(stored *register.Person, hist []register.Entry) bool {
+	f := register.ScanFilter{On: s.on}
+	if c := s.sub.Circle; len(c.Kommuner) > 0 || c.AgeMin > 0 || c.AgeMax > 0 || s.sub.UsesMarks() {
+		// A circle that is not everyone: skip who is not in it unread.
+		f.Keep = func(p pnr.PNR, kommune uint16, birth date.Date) bool {
+			return s.x.Subs.InCircleOf(s.sub, p, kommune, birth, s.on)
+		}
+	}
+	err := s.view.ScanWhere(lo, hi, s.withHistory, f, func(stored *register.Person, hist []register.Entry) bool {
 		if i++; i%1024 == 0 {
 			if werr = s.ctx.Err(); werr != nil {
 				return false

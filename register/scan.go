@@ -69,12 +69,13 @@ func (r *Register) Event(seq uint64) (*Event, error) {
 func (r *Register) Scan(from pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
 	snap := r.db.NewSnapshot()
 	defer snap.Close()
-	return scanRange(snap, from, 0, withHistory, fn)
+	return scanRange(snap, from, 0, withHistory, nil, fn)
 }
 
 // scanRange is Scan over the persons from from up to, not including, to
 // (0: to the end), in snapshot snap.
-func scanRange(snap *pebble.Snapshot, from, to pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
+// A non-nil filter skips the stored records it refuses (see View.ScanWhere).
+func scanRange(snap *pebble.Snapshot, from, to pnr.PNR, withHistory bool, filter *ScanFilter, fn func(p *Person, history []Entry) bool) error {
 	pHi, hHi := []byte{tagPerson + 1}, []byte{tagHistory + 1}
 	if to != 0 {
 		pHi, hHi = appendPersonKey(nil, to), appendHistoryPrefix(nil, to)
@@ -95,6 +96,11 @@ func scanRange(snap *pebble.Snapshot, from, to pnr.PNR, withHistory bool, fn fun
 	var hist []Entry
 	prefix := make([]byte, 0, 16)
 	for ok := pit.First(); ok; ok = pit.Next() {
+		if filter != nil && filter.Keep != nil {
+			if pk, ok := peekPerson(pit.Value(), filter.On); ok && pk.inForce && !filter.Keep(pk.pnr, pk.kommune, pk.birth) {
+				continue // its history entries are passed over below
+			}
+		}
 		p, err := decodePerson(pit.Value())
 		if err != nil {
 			return err

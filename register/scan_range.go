@@ -1,6 +1,7 @@
 package register
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -114,7 +115,25 @@ func (v *View) AsOf(p pnr.PNR, at date.Date) (*Person, error) {
 // Scan is Register.Scan over the persons from pnr from up to, not
 // including, pnr to (0: to the end), as the view holds them.
 func (v *View) Scan(from, to pnr.PNR, withHistory bool, fn func(p *Person, history []Entry) bool) error {
-	return scanRange(v.snap, from, to, withHistory, fn)
+	return scanRange(v.snap, from, to, withHistory, nil, fn)
+}
+
+// ScanFilter is a cheap test of a stored person record, made before it is
+// decoded: Keep is asked with the record's pnr, the kommune of its address
+// (0: none) and its birth date. A nil Keep keeps every record.
+type ScanFilter struct {
+	On   date.Date
+	Keep func(p pnr.PNR, kommune uint16, birth date.Date) bool
+}
+
+// ScanWhere is Scan over the persons from pnr from up to to (0: the end)
+// that f keeps. The test is made only of records in force on day f.On, so
+// that what it is asked is the person that day: those it refuses are
+// skipped, history and all, without being decoded. A record not in force
+// on f.On (or of a shape the test cannot read) is always passed to fn:
+// fold it and test the person of that day again.
+func (v *View) ScanWhere(from, to pnr.PNR, withHistory bool, f ScanFilter, fn func(p *Person, history []Entry) bool) error {
+	return scanRange(v.snap, from, to, withHistory, &f, fn)
 }
 
 // Today is the day by the register's clock, in Danish time: the day Get
@@ -155,27 +174,48 @@ func (v *View) ScanNames(from, to pnr.PNR, on date.Date, fn func(p pnr.PNR, last
 	return nil
 }
 
+// peeked is what peekPerson reads of a stored person record.
+type peeked struct {
+	pnr              pnr.PNR
+	birth            date.Date
+	kommune          uint16 // of the address, 0 without one
+	last, addressing []byte
+	inForce          bool // the stored record is the person on the day asked for
+}
+
 // peekNames reads the names and the valid-from dates of a stored person
 // record (appendPerson) without decoding the rest. ok is false if the
 // record is not of a version and shape it knows.
 func peekNames(b []byte, on date.Date) (p pnr.PNR, last, addressing []byte, inForce, ok bool) {
+	pk, ok := peekPerson(b, on)
+	return pk.pnr, pk.last, pk.addressing, pk.inForce, ok
+}
+
+// peekPerson reads a stored person record's pnr, birth date, kommune,
+// names and valid-from dates without decoding the rest: whether the
+// record is in force on day on. ok is false if the record is not of a
+// version and shape it knows.
+func peekPerson(b []byte, on date.Date) (pk peeked, ok bool) {
 	d := dec{b: b}
 	v := d.u8()
 	if v != 1 && v != 2 {
-		return 0, nil, nil, false, false
+		return pk, false
 	}
-	p = pnr.PNR(d.u64())
+	pk.pnr = pnr.PNR(d.u64())
 	d.take(2*pnrLen+1, "pnr") // current and previous pnr, status
 	var q Person
 	q.StatusFrom = d.date()
-	d.take(1+dateLen, "birth") // sex, birth date
-	d.bytes()                  // first
-	d.bytes()                  // middle
-	last = d.bytes()
-	addressing = d.bytes()
+	d.u8() // sex
+	pk.birth = d.date()
+	d.bytes() // first
+	d.bytes() // middle
+	pk.last = d.bytes()
+	pk.addressing = d.bytes()
 	q.Name.From = d.date()
 	if d.flag() {
-		d.take(addrLen, "address")
+		if a := d.take(addrLen, "address"); len(a) >= 2 {
+			pk.kommune = binary.BigEndian.Uint16(a)
+		}
 	}
 	q.Residence.From = d.date()
 	d.take(dateLen+2+2, "residence") // kommune from, previous kommune, foreign country
@@ -191,7 +231,7 @@ func peekNames(b []byte, on date.Date) (p pnr.PNR, last, addressing []byte, inFo
 	var prot [4]ProtectionPeriod
 	n := d.count(16)
 	if n > len(prot) {
-		return 0, nil, nil, false, false
+		return pk, false
 	}
 	for i := range n {
 		prot[i] = ProtectionPeriod{Type: Protection(d.u16()), From: d.date(), To: d.date()}
@@ -201,8 +241,9 @@ func peekNames(b []byte, on date.Date) (p pnr.PNR, last, addressing []byte, inFo
 	if v == 2 {
 		d.date() // start of the open stay
 	}
-	if d.fail != "" || len(d.b) != 0 || p == 0 {
-		return 0, nil, nil, false, false
+	if d.fail != "" || len(d.b) != 0 || pk.pnr == 0 {
+		return peeked{}, false
 	}
-	return p, last, addressing, !needsReplay(&q, on), true
+	pk.inForce = !needsReplay(&q, on)
+	return pk, true
 }

@@ -198,6 +198,9 @@ func TestScanNames(t *testing.T) {
 			if !ok || p != q.PNR || string(last) != q.Name.Last || string(addressing) != q.Name.Addressing || inForce != q.InForce(today) {
 				t.Fatalf("version %d of %v: ok %v", b[0], q.PNR, ok)
 			}
+			if pk, _ := peekPerson(b, today); pk.kommune != q.Kommune() || pk.birth != q.BirthDate {
+				t.Fatalf("version %d of %v: kommune %d, born %v; decoded %d, %v", b[0], q.PNR, pk.kommune, pk.birth, q.Kommune(), q.BirthDate)
+			}
 		}
 		kinds["children"] = kinds["children"] || len(q.Children) > 0
 		kinds["foreign"] = kinds["foreign"] || len(q.Residence.Foreign.Lines) > 0
@@ -209,5 +212,42 @@ func TestScanNames(t *testing.T) {
 	}
 	if _, _, _, _, ok := peekNames(append(appendPerson(nil, all[0].p), 0), today); ok {
 		t.Fatal("a record with a trailing byte read as known")
+	}
+}
+
+// ScanWhere passes exactly the records Scan passes that the filter keeps,
+// and every record not in force on the filter's day, histories and all.
+func TestScanWhere(t *testing.T) {
+	f := busyFixture(t)
+	today := f.today()
+	v := f.r.View()
+	defer v.Close()
+	kept, skippedAll := 0, 0
+	for _, withHistory := range []bool{false, true} {
+		all := scanAll(t, func(fn func(*Person, []Entry) bool) error { return v.Scan(0, 0, withHistory, fn) })
+		kommune := all[len(all)/2].p.Kommune()
+		for _, on := range []date.Date{today.AddDays(-400), today, today.AddDays(40)} {
+			keep := func(p pnr.PNR, k uint16, birth date.Date) bool { return k == kommune || birth.Year()%3 == 0 }
+			var want []scanned
+			skipped := 0
+			for _, s := range all {
+				if !s.p.InForce(on) || keep(s.p.PNR, s.p.Kommune(), s.p.BirthDate) {
+					want = append(want, s)
+				} else {
+					skipped++
+				}
+			}
+			got := scanAll(t, func(fn func(*Person, []Entry) bool) error {
+				return v.ScanWhere(0, 0, withHistory, ScanFilter{On: on, Keep: keep}, fn)
+			})
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("history %v, on %v: %d records, want %d", withHistory, on, len(got), len(want))
+			}
+			kept += len(want)
+			skippedAll += skipped
+		}
+	}
+	if kept == 0 || skippedAll == 0 {
+		t.Fatalf("the filter kept %d and skipped %d: a case went untested", kept, skippedAll)
 	}
 }

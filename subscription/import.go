@@ -61,7 +61,7 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 			var k []byte
 			for _, x := range byID {
 				id := old.subs[x>>idShift].ID
-				k = pnr.PNR(x&(1<<idShift-1)).AppendKey(append(append(append(k[:0], 2), id...), 0))
+				k = pnr.PNR(x & (1<<idShift - 1)).AppendKey(append(append(append(k[:0], 2), id...), 0))
 				if err := put(k, nil); err != nil {
 					return err
 				}

@@ -105,8 +105,14 @@ func (rt *Router) person(ev *register.Event, p pnr.PNR, k1, k2 uint16) {
 // subscriber's circle, for status extracts: marked, or living in one of
 // its kommuner, or everyone, and within its age range.
 func (r *Registry) InCircle(s *Subscriber, p *register.Person, on date.Date) bool {
+	return r.InCircleOf(s, p.PNR, p.Kommune(), p.BirthDate, on)
+}
+
+// InCircleOf is InCircle for a person given by pnr, kommune (0: no
+// address) and birth date: all a circle asks of a person.
+func (r *Registry) InCircleOf(s *Subscriber, p pnr.PNR, kommune uint16, birth date.Date, on date.Date) bool {
 	if s.Circle.AgeMin > 0 || s.Circle.AgeMax > 0 {
-		age := p.BirthDate.YearsOn(on)
+		age := birth.YearsOn(on)
 		if age < s.Circle.AgeMin || (s.Circle.AgeMax > 0 && age > s.Circle.AgeMax) {
 			return false
 		}
@@ -114,13 +120,13 @@ func (r *Registry) InCircle(s *Subscriber, p *register.Person, on date.Date) boo
 	if len(s.Circle.Kommuner) == 0 && !s.UsesMarks() {
 		return true
 	}
-	if slices.Contains(s.Circle.Kommuner, p.Kommune()) {
+	if slices.Contains(s.Circle.Kommuner, kommune) {
 		return true
 	}
 	if s.UsesMarks() {
 		ix := r.ix.Load()
 		if slot, ok := ix.slot[s.ID]; ok {
-			_, found := slices.BinarySearch(ix.marks, uint64(p.PNR)<<slotBits|uint64(slot))
+			_, found := slices.BinarySearch(ix.marks, uint64(p)<<slotBits|uint64(slot))
 			return found
 		}
 	}
