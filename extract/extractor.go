@@ -104,6 +104,18 @@ func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber
 	if !ok {
 		return nil, false, nil
 	}
+	if !sub.Scope.Has(subscription.ScopeHistory) {
+		// One read when the stored record is in force on the day; the
+		// history is read and folded only when it is not.
+		q, err := view.Get(p, on)
+		if errors.Is(err, register.ErrNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return &person{id: name, p: q}, true, nil
+	}
 	stored, hist, err := view.Read(p)
 	if errors.Is(err, register.ErrNotFound) {
 		return nil, false, nil
@@ -115,11 +127,7 @@ func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber
 	if !ok {
 		return nil, false, nil
 	}
-	ps := &person{id: name, p: q}
-	if sub.Scope.Has(subscription.ScopeHistory) {
-		ps.history = register.HistoryView(hist)
-	}
-	return ps, true, nil
+	return &person{id: name, p: q, history: register.HistoryView(hist)}, true, nil
 }
 
 // Change writes the change extract of subscriber id for day: every person

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"runtime"
-	"time"
+	"slices"
 
 	"cpr/date"
 	"cpr/pnr"
@@ -27,13 +27,15 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 		return Stats{}, err
 	}
 	ids := x.identity(sub)
-	now := time.Now()
-	h := header{kind: "status", sub: sub, day: on, prev: 0, production: date.InCopenhagen(now)}
+	// Today by the register's clock: the day its stored records are
+	// measured against (a replayed year runs on a clock of its own).
+	today := x.Reg.Today()
+	h := header{kind: "status", sub: sub, day: on, prev: 0, production: today}
 	var st Stats
 	if sub.UsesMarks() && len(sub.Circle.Kommuner) == 0 {
 		st, err = x.statusMarked(ctx, sub, ids, on, h, f, w, progress)
 	} else {
-		st, err = x.statusScan(ctx, sub, ids, on, date.InCopenhagen(now), h, f, w, progress)
+		st, err = x.statusScan(ctx, sub, ids, on, today, h, f, w, progress)
 	}
 	if err != nil {
 		return Stats{}, err
@@ -56,12 +58,25 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 	if err != nil {
 		return Stats{}, err
 	}
-	var marked []pnr.PNR
-	if err := x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
+	var (
+		marked []pnr.PNR
+		keys   []string
+	)
+	if err := x.Subs.MarkedKeys(sub.ID, func(p pnr.PNR, key string) bool {
 		marked = append(marked, p)
+		keys = append(keys, key)
 		return true
 	}); err != nil {
 		return Stats{}, err
+	}
+	if ids.keys != nil {
+		// The customer keys as read with the marks, not one read each.
+		ids.keys = func(p pnr.PNR) (string, bool) {
+			if i, ok := slices.BinarySearch(marked, p); ok {
+				return keys[i], true
+			}
+			return "", false
+		}
 	}
 	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
 	if err := out.begin(h); err != nil {

@@ -45,7 +45,9 @@ func (r *ViewReader) Close() error {
 // record returns p's stored record. It returns ErrNotFound.
 func (r *ViewReader) record(p pnr.PNR) (*Person, error) {
 	r.key = appendPersonKey(r.key[:0], p)
-	if !r.persons.SeekGE(r.key) || !bytes.Equal(r.persons.Key(), r.key) {
+	// A prefix seek of the whole key: the person tables' bloom filters
+	// pass over the tables without it.
+	if !r.persons.SeekPrefixGE(r.key) || !bytes.Equal(r.persons.Key(), r.key) {
 		if err := r.persons.Error(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}

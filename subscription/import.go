@@ -7,7 +7,6 @@ import (
 	"iter"
 	"math"
 	"slices"
-	"sync"
 
 	"cpr/pnr"
 	"cpr/register"
@@ -31,19 +30,11 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 	if err != nil {
 		return 0, err
 	}
-	// The two key families: pnr first (routing, customer keys), subscriber
-	// first (its circle). Both sorted at once.
-	byID := make([]uint64, len(ms))
-	for i, m := range ms {
-		byID[i] = idFirst(m.packed)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.Sort(byID); byID = slices.Compact(byID) })
 	slices.SortFunc(ms, func(a, b importMark) int {
 		return cmp.Or(cmp.Compare(a.packed, b.packed), cmp.Compare(a.ord, b.ord))
 	})
 	ms = slices.CompactFunc(ms, func(a, b importMark) bool { return a.packed == b.packed })
-	wg.Wait()
+	byID := bySubscriber(ms, len(old.subs))
 
 	err = r.reg.IngestRecords(ctx, register.SpaceMarks,
 		func(put func(k, v []byte) error) error {
@@ -59,10 +50,11 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 		},
 		func(put func(k, v []byte) error) error {
 			var k []byte
-			for _, x := range byID {
-				id := old.subs[x>>idShift].ID
-				k = pnr.PNR(x & (1<<idShift - 1)).AppendKey(append(append(append(k[:0], 2), id...), 0))
-				if err := put(k, nil); err != nil {
+			for _, i := range byID {
+				m := &ms[i]
+				k = append(append(k[:0], 2), old.subs[m.packed&slotMask].ID...)
+				k = pnr.PNR(m.packed >> slotBits).AppendKey(append(k, 0))
+				if err := put(k, m.key[:m.klen]); err != nil {
 					return err
 				}
 			}
@@ -101,14 +93,25 @@ type importMark struct {
 	key    [maxKeyLen]byte
 }
 
-const (
-	slotMask = 1<<slotBits - 1
-	// idFirst packs slot<<idShift | pnr: a pnr is below 10^10 < 2^34.
-	idShift = 40
-)
+const slotMask = 1<<slotBits - 1
 
-func idFirst(packed uint64) uint64 {
-	return (packed&slotMask)<<idShift | packed>>slotBits
+// bySubscriber orders marks sorted by pnr by subscriber, then pnr: a
+// counting sort on the slot, which keeps the pnr order within each.
+func bySubscriber(ms []importMark, slots int) []uint32 {
+	at := make([]int, slots+1)
+	for i := range ms {
+		at[ms[i].packed&slotMask+1]++
+	}
+	for s := 1; s <= slots; s++ {
+		at[s] += at[s-1]
+	}
+	out := make([]uint32, len(ms))
+	for i := range ms {
+		s := ms[i].packed & slotMask
+		out[at[s]] = uint32(i)
+		at[s]++
+	}
+	return out
 }
 
 // collectMarks checks and packs the marks of an import.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"cpr/pnr"
+	"cpr/register"
 )
 
 type idMark struct {
@@ -124,6 +125,18 @@ func TestImportMarksSameAsAddMarks(t *testing.T) {
 					t.Fatalf("%s: customer key %q, imported %q", s.ID, k0, k1)
 				}
 			}
+			for _, r := range pair { // the keys kept with the marks are the customer keys
+				i := 0
+				if err := r.MarkedKeys(s.ID, func(p pnr.PNR, key string) bool {
+					if k, _ := r.CustomerKey(s.ID, p); p != circles[0][i] || key != k {
+						t.Fatalf("%s: mark %d is %v %q, want %v %q", s.ID, i, p, key, circles[0][i], k)
+					}
+					i++
+					return true
+				}); err != nil || i != len(circles[0]) {
+					t.Fatalf("%s: %d marks with keys, want %d (%v)", s.ID, i, len(circles[0]), err)
+				}
+			}
 		}
 	}
 }
@@ -155,5 +168,27 @@ func TestImportMarksRefusesWhole(t *testing.T) {
 		if _, ok := r.CustomerKey("bank", anna); ok {
 			t.Fatal("a refused import stored a mark")
 		}
+	}
+}
+
+// Marks stored before the keys were kept with them still give their keys.
+func TestMarkedKeysOldLayout(t *testing.T) {
+	r, reg := openTest(t)
+	if _, _, err := r.Put(Subscriber{ID: "bank", Name: "Bank", Kind: Private, TaskNumber: 1}); err != nil {
+		t.Fatal(err)
+	}
+	anna := pnr.MustParse("0101801234")
+	if _, err := r.AddMarks("bank", []Mark{{anna, "K-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.PutRecords(register.Record{Space: register.SpaceMarks, Key: markByIDKey("bank", anna)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := r.MarkedKeys("bank", func(p pnr.PNR, key string) bool { got = append(got, p.String()+" "+key); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{anna.String() + " K-1"}; !slices.Equal(got, want) {
+		t.Fatalf("marks %v, want %v", got, want)
 	}
 }

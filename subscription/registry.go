@@ -20,7 +20,8 @@ import (
 //
 //	S | id                        -> subscriber (version byte + JSON)
 //	K | 0x01 | pnr(8) | id        -> customer key (the mark)
-//	K | 0x02 | id | 0x00 | pnr(8) -> (empty; the marks of one subscriber)
+//	K | 0x02 | id | 0x00 | pnr(8) -> customer key (the marks of one subscriber;
+//	                                   empty in registers written before keys were kept here)
 
 // Mark is one person in a subscriber's circle, with the subscriber's own
 // customer key for it (required for private subscribers).
@@ -235,7 +236,7 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 		seen[m.PNR] = true
 		recs = append(recs,
 			register.Record{Space: register.SpaceMarks, Key: markKey(m.PNR, id), Value: []byte(m.Key)},
-			register.Record{Space: register.SpaceMarks, Key: markByIDKey(id, m.PNR)})
+			register.Record{Space: register.SpaceMarks, Key: markByIDKey(id, m.PNR), Value: []byte(m.Key)})
 		packed := uint64(m.PNR)<<slotBits | uint64(slot)
 		if _, found := slices.BinarySearch(old.marks, packed); !found {
 			fresh = append(fresh, packed)
@@ -324,16 +325,33 @@ func (r *Registry) CustomerKey(id string, p pnr.PNR) (string, bool) {
 
 // Marked calls fn for every person the subscriber has marked, in pnr order.
 func (r *Registry) Marked(id string, fn func(p pnr.PNR) bool) error {
+	return r.scanMarked(id, func(p pnr.PNR, _ []byte) bool { return fn(p) })
+}
+
+// MarkedKeys calls fn for every person the subscriber has marked, in pnr
+// order, with its customer key: one scan instead of a CustomerKey for
+// each.
+func (r *Registry) MarkedKeys(id string, fn func(p pnr.PNR, key string) bool) error {
+	return r.scanMarked(id, func(p pnr.PNR, v []byte) bool {
+		if len(v) == 0 { // stored before keys were kept with the marks, or none
+			k, _ := r.CustomerKey(id, p)
+			return fn(p, k)
+		}
+		return fn(p, string(v))
+	})
+}
+
+func (r *Registry) scanMarked(id string, fn func(p pnr.PNR, v []byte) bool) error {
 	prefix := append(append([]byte{2}, id...), 0)
 	end := append(append([]byte{2}, id...), 1)
 	var derr error
-	err := r.reg.ScanRecords(register.SpaceMarks, prefix, end, false, func(k, _ []byte) bool {
+	err := r.reg.ScanRecords(register.SpaceMarks, prefix, end, false, func(k, v []byte) bool {
 		p, err := pnr.DecodeKey(k[len(prefix):])
 		if err != nil {
 			derr = fmt.Errorf("%w: mark key", ErrCorrupt)
 			return false
 		}
-		return fn(p)
+		return fn(p, v)
 	})
 	return errors.Join(err, derr)
 }
