@@ -32,6 +32,10 @@ type RunConfig struct {
 	// records) and not written.
 	Extracts     string
 	KeepExtracts bool
+	// CacheBytes is the register's block cache (default 1 GiB: the
+	// persons' records and histories are read at random all year, and the
+	// peer's PostgreSQL has 6 GB of shared buffers).
+	CacheBytes int64
 	// Days limits the run to the first Days working days (0: all).
 	Days int
 	// Logf, if set, is told the progress.
@@ -73,6 +77,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = 1 << 30
+	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = max(man.Concurrency, 1)
 	}
@@ -94,7 +101,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	}
 	clock := &simClock{}
 	clock.set(today.StartIn(date.Copenhagen).Add(18 * time.Hour))
-	reg, err := register.Open(filepath.Join(cfg.Data, "register"), register.Options{Roads: roads, Clock: clock.now})
+	reg, err := register.Open(filepath.Join(cfg.Data, "register"), register.Options{Roads: roads, Clock: clock.now, CacheBytes: cfg.CacheBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -385,6 +392,9 @@ func (r *runner) statusExtracts(ctx context.Context, day date.Date, specs []Stat
 			return fmt.Errorf("bench: status extract %d of %s: %w", i+1, day, err)
 		}
 		ph.Seconds += since(t)
+		if os.Getenv("CPR_BENCH_TRACE") != "" {
+			r.cfg.Logf("status %s %s: %d persons %d records in %.3fs", day, s.Subscriber, st.Persons, st.Records, since(t))
+		}
 		ph.Extracts++
 		ph.Records += int64(st.Records)
 		ph.Bytes += st.Bytes
