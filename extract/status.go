@@ -101,7 +101,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 				if err != nil {
 					return buf, st, err
 				}
-				if !ok || !x.Subs.InCircle(sub, ps.p, on) {
+				if !ok || !sub.InAgeRange(ps.p.BirthDate, on) { // marked, so in the circle if of age
 					continue
 				}
 				var n int

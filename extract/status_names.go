@@ -172,7 +172,7 @@ func (x *Extractor) wantsNameTable(sub *subscription.Subscriber) bool {
 		return true
 	}
 	all, in, err := x.Reg.EstimatePersons(sub.Circle.Kommuner)
-	return err == nil && in*8 >= all
+	return err == nil && in*20 >= all
 }
 
 // buildNameTable reads the name of every person in view, the ranges in

@@ -1,6 +1,7 @@
 package subscription
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -190,5 +191,22 @@ func TestMarkedKeysOldLayout(t *testing.T) {
 	}
 	if want := []string{anna.String() + " K-1"}; !slices.Equal(got, want) {
 		t.Fatalf("marks %v, want %v", got, want)
+	}
+}
+
+// sortMarks is a stable sort by pnr and slot.
+func TestSortMarks(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	ms := make([]importMark, 5000)
+	for i := range ms {
+		p := uint64(rnd.IntN(50))*100_000_000 + uint64(rnd.IntN(3_000_000_000))
+		ms[i] = importMark{packed: p<<slotBits | uint64(rnd.IntN(4)), klen: 2}
+		ms[i].key[0], ms[i].key[1] = byte(i>>8), byte(i)
+	}
+	ms[10].packed, ms[20].packed = ms[30].packed, ms[30].packed // equal marks keep their order
+	want := slices.Clone(ms)
+	slices.SortStableFunc(want, func(a, b importMark) int { return cmp.Compare(a.packed, b.packed) })
+	if got := sortMarks(ms); !slices.Equal(got, want) {
+		t.Fatal("sortMarks is not a stable sort by pnr and slot")
 	}
 }

@@ -108,14 +108,21 @@ func (r *Registry) InCircle(s *Subscriber, p *register.Person, on date.Date) boo
 	return r.InCircleOf(s, p.PNR, p.Kommune(), p.BirthDate, on)
 }
 
+// InAgeRange reports whether a person born on birth is within the
+// circle's age range on day on (always, without one).
+func (s *Subscriber) InAgeRange(birth, on date.Date) bool {
+	if s.Circle.AgeMin == 0 && s.Circle.AgeMax == 0 {
+		return true
+	}
+	age := birth.YearsOn(on)
+	return age >= s.Circle.AgeMin && (s.Circle.AgeMax == 0 || age <= s.Circle.AgeMax)
+}
+
 // InCircleOf is InCircle for a person given by pnr, kommune (0: no
 // address) and birth date: all a circle asks of a person.
 func (r *Registry) InCircleOf(s *Subscriber, p pnr.PNR, kommune uint16, birth date.Date, on date.Date) bool {
-	if s.Circle.AgeMin > 0 || s.Circle.AgeMax > 0 {
-		age := birth.YearsOn(on)
-		if age < s.Circle.AgeMin || (s.Circle.AgeMax > 0 && age > s.Circle.AgeMax) {
-			return false
-		}
+	if !s.InAgeRange(birth, on) {
+		return false
 	}
 	if len(s.Circle.Kommuner) == 0 && !s.UsesMarks() {
 		return true
