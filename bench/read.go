@@ -9,6 +9,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,10 +34,41 @@ func readRoads(dir string) (*address.Roads, error) {
 	return rs, nil
 }
 
+// The columns of population.csv, in populationHeader's order.
+const (
+	colPNR = iota
+	colSex
+	colBirthDate
+	colStatus
+	colStatusFrom
+	colFirstName
+	colMiddleName
+	colLastName
+	colAddressingName
+	colNameFrom
+	colKommunekode
+	colVejkode
+	colHusnr
+	colEtage
+	colSidedoer
+	colAddressFrom
+	colForeignCountry
+	colForeignLines
+	colCivil
+	colSpouse
+	colCivilFrom
+	colMother
+	colFather
+	colChildren
+	colCitizenship
+	colCitizenshipFrom
+	colProtections
+)
+
 // fieldParser reads the fields of one CSV row, remembering the first error.
 type fieldParser struct {
 	row  []string
-	col  map[string]int
+	col  []int // the row index of each column
 	err  error
 	line int
 }
@@ -47,36 +79,36 @@ func (fp *fieldParser) fail(name, why string) {
 	}
 }
 
-func (fp *fieldParser) str(name string) string { return fp.row[fp.col[name]] }
+func (fp *fieldParser) str(c int) string { return fp.row[fp.col[c]] }
 
-func (fp *fieldParser) pnr(name string) pnr.PNR {
-	s := fp.str(name)
+func (fp *fieldParser) pnr(c int) pnr.PNR {
+	s := fp.str(c)
 	if s == "" {
 		return 0
 	}
 	p, err := pnr.Parse(s)
 	if err != nil {
-		fp.fail(name, "not a pnr")
+		fp.fail(populationHeader[c], "not a pnr")
 	}
 	return p
 }
 
-func (fp *fieldParser) date(name string) date.Date {
-	d, err := date.Parse(fp.str(name))
-	if err != nil && fp.str(name) != "" {
-		fp.fail(name, "not a date")
+func (fp *fieldParser) date(c int) date.Date {
+	d, err := date.Parse(fp.str(c))
+	if err != nil && fp.str(c) != "" {
+		fp.fail(populationHeader[c], "not a date")
 	}
 	return d
 }
 
-func (fp *fieldParser) num(name string) uint16 {
-	s := fp.str(name)
+func (fp *fieldParser) num(c int) uint16 {
+	s := fp.str(c)
 	if s == "" {
 		return 0
 	}
 	v, err := strconv.ParseUint(s, 10, 16)
 	if err != nil {
-		fp.fail(name, "not a number")
+		fp.fail(populationHeader[c], "not a number")
 	}
 	return uint16(v)
 }
@@ -98,12 +130,9 @@ func readPopulation(dir string, perr *error) iter.Seq[*register.Person] {
 			*perr = fmt.Errorf("%w: %s: %v", ErrWorkload, FilePopulation, err)
 			return
 		}
-		fp := &fieldParser{col: map[string]int{}}
-		for i, h := range head {
-			fp.col[h] = i
-		}
-		for _, h := range populationHeader {
-			if _, ok := fp.col[h]; !ok {
+		fp := &fieldParser{col: make([]int, len(populationHeader))}
+		for c, h := range populationHeader {
+			if fp.col[c] = slices.Index(head, h); fp.col[c] < 0 {
 				*perr = fmt.Errorf("%w: %s: no column %s", ErrWorkload, FilePopulation, h)
 				return
 			}
@@ -130,39 +159,39 @@ func readPopulation(dir string, perr *error) iter.Seq[*register.Person] {
 }
 
 func (fp *fieldParser) person() *register.Person {
-	p := &register.Person{PNR: fp.pnr("pnr"), BirthDate: fp.date("birth_date"), StatusFrom: fp.date("status_from")}
-	sex, err := pnr.ParseSex(fp.str("sex"))
+	p := &register.Person{PNR: fp.pnr(colPNR), BirthDate: fp.date(colBirthDate), StatusFrom: fp.date(colStatusFrom)}
+	sex, err := pnr.ParseSex(fp.str(colSex))
 	if err != nil {
 		fp.fail("sex", "not M or F")
 	}
 	p.Sex = sex
-	st, err := strconv.Atoi(fp.str("status"))
+	st, err := strconv.Atoi(fp.str(colStatus))
 	if err != nil || !register.Status(st).Valid() {
 		fp.fail("status", "not a status code")
 	}
 	p.Status = register.Status(st)
-	p.Name = register.Name{First: fp.str("first_name"), Middle: fp.str("middle_name"), Last: fp.str("last_name"),
-		Addressing: fp.str("addressing_name"), From: fp.date("name_from")}
-	if fp.str("kommunekode") != "" {
-		a, err := address.Parse(fp.str("kommunekode"), fp.str("vejkode"), fp.str("husnr"), fp.str("etage"), fp.str("sidedoer"))
+	p.Name = register.Name{First: fp.str(colFirstName), Middle: fp.str(colMiddleName), Last: fp.str(colLastName),
+		Addressing: fp.str(colAddressingName), From: fp.date(colNameFrom)}
+	if fp.str(colKommunekode) != "" {
+		a, err := address.Parse(fp.str(colKommunekode), fp.str(colVejkode), fp.str(colHusnr), fp.str(colEtage), fp.str(colSidedoer))
 		if err != nil {
 			fp.fail("address", "not an address")
 		}
 		p.Residence.Address = a
 	}
-	p.Residence.From = fp.date("address_from")
-	if c := fp.num("foreign_country"); c != 0 {
+	p.Residence.From = fp.date(colAddressFrom)
+	if c := fp.num(colForeignCountry); c != 0 {
 		p.Residence.Foreign = register.Foreign{Country: c}
-		if l := fp.str("foreign_lines"); l != "" {
+		if l := fp.str(colForeignLines); l != "" {
 			p.Residence.Foreign.Lines = strings.Split(l, "|")
 		}
 	}
-	if c := fp.str("civil"); len(c) == 1 {
+	if c := fp.str(colCivil); len(c) == 1 {
 		p.Civil.Code = register.Civil(c[0])
 	}
-	p.Civil.Spouse, p.Civil.From = fp.pnr("spouse"), fp.date("civil_from")
-	p.Mother, p.Father = fp.pnr("mother"), fp.pnr("father")
-	if cs := fp.str("children"); cs != "" {
+	p.Civil.Spouse, p.Civil.From = fp.pnr(colSpouse), fp.date(colCivilFrom)
+	p.Mother, p.Father = fp.pnr(colMother), fp.pnr(colFather)
+	if cs := fp.str(colChildren); cs != "" {
 		for _, c := range strings.Split(cs, ";") {
 			q, err := pnr.Parse(c)
 			if err != nil {
@@ -171,8 +200,8 @@ func (fp *fieldParser) person() *register.Person {
 			p.Children = append(p.Children, q)
 		}
 	}
-	p.Citizenship, p.CitizenFrom = fp.num("citizenship"), fp.date("citizenship_from")
-	if ps := fp.str("protections"); ps != "" {
+	p.Citizenship, p.CitizenFrom = fp.num(colCitizenship), fp.date(colCitizenshipFrom)
+	if ps := fp.str(colProtections); ps != "" {
 		for _, s := range strings.Split(ps, ";") {
 			parts := strings.Split(s, ":")
 			if len(parts) != 3 {
