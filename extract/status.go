@@ -62,11 +62,19 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 		marked []pnr.PNR
 		keys   []string
 	)
-	if err := x.Subs.MarkedKeys(sub.ID, func(p pnr.PNR, key string) bool {
-		marked = append(marked, p)
-		keys = append(keys, key)
-		return true
-	}); err != nil {
+	if ids.keys != nil { // a private subscriber: its customer keys too
+		err = x.Subs.MarkedKeys(sub.ID, func(p pnr.PNR, key string) bool {
+			marked = append(marked, p)
+			keys = append(keys, key)
+			return true
+		})
+	} else {
+		err = x.Subs.Marked(sub.ID, func(p pnr.PNR) bool {
+			marked = append(marked, p)
+			return true
+		})
+	}
+	if err != nil {
 		return Stats{}, err
 	}
 	if ids.keys != nil {

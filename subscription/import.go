@@ -46,12 +46,13 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 			return nil
 		},
 		func(put func(k, v []byte) error) error {
-			var k []byte
+			var k, v []byte
 			for _, i := range byID {
 				m := &ms[i]
 				k = append(append(k[:0], 2), old.subs[m.packed&slotMask].ID...)
 				k = pnr.PNR(m.packed >> slotBits).AppendKey(append(k, 0))
-				if err := put(k, m.key[:m.klen]); err != nil {
+				v = byIDValue(v[:0], m.key[:m.klen])
+				if err := put(k, v); err != nil {
 					return err
 				}
 			}

@@ -20,8 +20,8 @@ import (
 //
 //	S | id                        -> subscriber (version byte + JSON)
 //	K | 0x01 | pnr(8) | id        -> customer key (the mark)
-//	K | 0x02 | id | 0x00 | pnr(8) -> customer key (the marks of one subscriber;
-//	                                   empty in registers written before keys were kept here)
+//	K | 0x02 | id | 0x00 | pnr(8) -> 0x01 | customer key (the marks of one
+//	                                   subscriber; empty if written before the keys were kept here)
 
 // Mark is one person in a subscriber's circle, with the subscriber's own
 // customer key for it (required for private subscribers).
@@ -236,7 +236,7 @@ func (r *Registry) AddMarks(id string, marks []Mark) (int, error) {
 		seen[m.PNR] = true
 		recs = append(recs,
 			register.Record{Space: register.SpaceMarks, Key: markKey(m.PNR, id), Value: []byte(m.Key)},
-			register.Record{Space: register.SpaceMarks, Key: markByIDKey(id, m.PNR), Value: []byte(m.Key)})
+			register.Record{Space: register.SpaceMarks, Key: markByIDKey(id, m.PNR), Value: byIDValue(nil, []byte(m.Key))})
 		packed := uint64(m.PNR)<<slotBits | uint64(slot)
 		if _, found := slices.BinarySearch(old.marks, packed); !found {
 			fresh = append(fresh, packed)
@@ -332,14 +332,24 @@ func (r *Registry) Marked(id string, fn func(p pnr.PNR) bool) error {
 // order, with its customer key: one scan instead of a CustomerKey for
 // each.
 func (r *Registry) MarkedKeys(id string, fn func(p pnr.PNR, key string) bool) error {
-	return r.scanMarked(id, func(p pnr.PNR, v []byte) bool {
-		if len(v) == 0 { // stored before keys were kept with the marks, or none
+	var derr error
+	err := r.scanMarked(id, func(p pnr.PNR, v []byte) bool {
+		switch {
+		case len(v) == 0: // stored before the keys were kept with the marks
 			k, _ := r.CustomerKey(id, p)
 			return fn(p, k)
+		case v[0] != 1:
+			derr = fmt.Errorf("%w: mark value", ErrCorrupt)
+			return false
 		}
-		return fn(p, string(v))
+		return fn(p, string(v[1:]))
 	})
+	return errors.Join(err, derr)
 }
+
+// byIDValue is the value of a by-subscriber mark key: a version byte, then
+// the customer key.
+func byIDValue(dst, key []byte) []byte { return append(append(dst, 1), key...) }
 
 func (r *Registry) scanMarked(id string, fn func(p pnr.PNR, v []byte) bool) error {
 	prefix := append(append([]byte{2}, id...), 0)
