@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,7 @@ type RunConfig struct {
 	// records) and not written.
 	Extracts     string
 	KeepExtracts bool
-	// CacheBytes is the register's block cache (default 1 GiB: the
+	// CacheBytes is the register's block cache (default 1.5 GiB: the
 	// persons' records and histories are read at random all year, and the
 	// peer's PostgreSQL has 6 GB of shared buffers).
 	CacheBytes int64
@@ -78,7 +79,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		return nil, err
 	}
 	if cfg.CacheBytes <= 0 {
-		cfg.CacheBytes = 1 << 30
+		cfg.CacheBytes = 1536 << 20
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = max(man.Concurrency, 1)
@@ -144,6 +145,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
 	}
 	marks := int64(n)
+	// The load's buffers are garbage now: give their memory back before
+	// the year, in which the block cache fills.
+	debug.FreeOSMemory()
 	rep.Phases.Load = Phase{Seconds: since(t), Persons: int64(st.Persons), Subscribers: int64(len(specs)), Marks: marks}
 	rep.Phases.Load.Parts = map[string]float64{"persons": round3(tPersons), "subscribers": round3(tSubs),
 		"marks": round3(rep.Phases.Load.Seconds - tPersons - tSubs)}

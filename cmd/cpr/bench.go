@@ -69,7 +69,7 @@ func benchRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.StringVar(&cfg.Extracts, "extracts", "", "write the extract files under this directory, a directory a day (default: count them only)")
 	fs.BoolVar(&cfg.KeepExtracts, "keep-extracts", false, "keep each day's extract files (default: removed once counted)")
 	fs.IntVar(&cfg.Days, "days", 0, "only the first N working days (0: the whole year)")
-	cacheMiB := fs.Int64("cache-mib", 1024, "the register's block cache, MiB")
+	cacheMiB := fs.Int64("cache-mib", 1536, "the register's block cache, MiB")
 	report := fs.String("report", "bench-report.json", "where to write the report")
 	peer := fs.String("peer-report", "", "a peer's report to merge into ours (see bench/README.md)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
