@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -123,22 +122,23 @@ func readPopulation(dir string, perr *error) iter.Seq[*register.Person] {
 			return
 		}
 		defer f.Close()
-		r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-		r.ReuseRecord = true
+		r := newCSVRows(f)
 		head, err := r.Read()
 		if err != nil {
 			*perr = fmt.Errorf("%w: %s: %v", ErrWorkload, FilePopulation, err)
 			return
 		}
 		fp := &fieldParser{col: make([]int, len(populationHeader))}
+		head = slices.Clone(head)
 		for c, h := range populationHeader {
 			if fp.col[c] = slices.Index(head, h); fp.col[c] < 0 {
 				*perr = fmt.Errorf("%w: %s: no column %s", ErrWorkload, FilePopulation, h)
 				return
 			}
 		}
-		for fp.line = 2; ; fp.line++ {
+		for {
 			row, err := r.Read()
+			fp.line = r.line
 			if err == io.EOF {
 				return
 			} else if err != nil {

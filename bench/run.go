@@ -116,43 +116,20 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	wall := time.Now()
 
 	// Load: the population, the subscribers and their marks.
-	t := time.Now()
-	var perr error
-	st, err := reg.Load(ctx, readPopulation(cfg.Workload, &perr))
-	if err = firstErr(perr, err); err != nil {
-		return nil, err
-	}
-	tPersons := since(t)
-	subs, err := subscription.Open(reg, clock.now)
+	ld, err := load(ctx, reg, cfg.Workload, clock.now)
 	if err != nil {
 		return nil, err
 	}
-	specs, err := readSubscribers(cfg.Workload)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range specs {
-		if _, _, err := subs.Put(s); err != nil {
-			return nil, fmt.Errorf("%w: subscriber %s: %v", ErrWorkload, s.ID, err)
-		}
-	}
-	tSubs := since(t) - tPersons
-	var merr error
-	n, err := subs.ImportMarks(ctx, readMarks(cfg.Workload, &merr))
-	if merr != nil {
-		return nil, merr
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrWorkload, FileMarks, err)
-	}
-	marks := int64(n)
+	subs := ld.subs
 	// The load's buffers are garbage now: give their memory back before
 	// the year, in which the block cache fills.
 	debug.FreeOSMemory()
-	rep.Phases.Load = Phase{Seconds: since(t), Persons: int64(st.Persons), Subscribers: int64(len(specs)), Marks: marks}
-	rep.Phases.Load.Parts = map[string]float64{"persons": round3(tPersons), "subscribers": round3(tSubs),
-		"marks": round3(rep.Phases.Load.Seconds - tPersons - tSubs)}
-	cfg.Logf("load: %d persons in %.1fs, %d subscribers in %.1fs, %d marks in %.1fs", st.Persons, tPersons,
-		len(specs), tSubs, marks, rep.Phases.Load.Parts["marks"])
+	rep.Phases.Load = Phase{Seconds: since(wall), Persons: int64(ld.persons.Persons), Subscribers: int64(ld.subscribers), Marks: ld.marks}
+	rep.Phases.Load.Parts = map[string]float64{"persons": round3(ld.tPersons), "subscribers": round3(ld.tSubs),
+		"marks": round3(ld.tMarks)}
+	cfg.Logf("load: persons: encode %.1fs, write %.1fs, ingest %.1fs", ld.persons.Encode.Seconds(), ld.persons.Write.Seconds(), ld.persons.Ingest.Seconds())
+	cfg.Logf("load: %d persons in %.1fs; at the same time %d subscribers in %.1fs and %d marks in %.1fs", ld.persons.Persons, ld.tPersons,
+		ld.subscribers, ld.tSubs, ld.marks, ld.tMarks)
 
 	expected, err := readExpected(cfg.Workload)
 	if err != nil {
@@ -201,7 +178,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		}
 		clock.set(at8(day))
 
-		t = time.Now()
+		t := time.Now()
 		if err := ap.day(ctx, chs); err != nil {
 			return nil, err
 		}
@@ -232,7 +209,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 			rep.Checks.StatusExtractPersonsExpected += s.Persons
 		}
 	}
-	rep.Checks.ChangeExtractFilesExpected = int64(len(days) * len(specs))
+	rep.Checks.ChangeExtractFilesExpected = int64(len(days) * ld.subscribers)
 	rep.CommitLatencyMS = latencyOf(ap.latency)
 	rep.finish()
 	if !rep.Checks.OK {

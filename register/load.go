@@ -1,14 +1,12 @@
 package register
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -147,17 +145,18 @@ type loadBuffers struct {
 	people           *spill // pnr -> person value, entries
 	residences       *spill // residence key -> to
 	names            [2]*spill
-	births           []birthRec
+	births           []uint64 // packBirth
 	nameCache        nameCache
 	scratch, eff     []Entry
 	rec, val         []byte
 	fkey, pkey       []byte // name keys
 }
 
-type birthRec struct {
-	birth date.Date
-	pnr   pnr.PNR
-}
+// packBirth packs a birth date index entry into one integer that sorts as
+// its key does: the date (yyyymmdd < 2^27) above the pnr (< 2^34).
+func packBirth(birth date.Date, p pnr.PNR) uint64 { return uint64(birth)<<34 | uint64(p) }
+
+func unpackBirth(v uint64) (date.Date, pnr.PNR) { return date.Date(v >> 34), pnr.PNR(v & (1<<34 - 1)) }
 
 func (r *Register) newLoadBuffers(prefix string) *loadBuffers {
 	path := func(s string) string { return r.opts.FS.PathJoin(r.dir, prefix+"-"+s) }
@@ -194,9 +193,7 @@ func nameBucket(k []byte) int {
 }
 
 func (b *loadBuffers) finish() error {
-	slices.SortFunc(b.births, func(x, y birthRec) int {
-		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
-	})
+	b.births = radixSortUint64(b.births, make([]uint64, len(b.births)))
 	return errors.Join(b.people.finish(), b.residences.finish(), b.names[0].finish(), b.names[1].finish())
 }
 
@@ -255,7 +252,7 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 			return err
 		}
 	}
-	b.births = append(b.births, birthRec{snap.BirthDate, in.PNR})
+	b.births = append(b.births, packBirth(snap.BirthDate, in.PNR))
 	b.fkey, b.pkey = b.nameCache.keys(snap.Name, in.PNR, b.fkey[:0], b.pkey[:0])
 	if err := b.names[0].add(b.fkey, nil); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
 	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // writeTables writes the sstables of a load from the workers' spills. Each
@@ -91,6 +92,9 @@ func (ts *tableSet) table(name string, filter bool, write func(w *sstable.Writer
 	if !filter {
 		wo.FilterPolicy = pebble.NoFilterPolicy
 	}
+	// Written back as it is written (as Pebble writes its own tables), so
+	// the sync at the end has little left to do.
+	f = vfs.NewSyncingFile(f, vfs.SyncingFileOptions{BytesPerSync: 1 << 20})
 	w := sstable.NewWriter(objstorageprovider.NewFileWritable(f), wo)
 	if err := write(w); err != nil {
 		w.Close()
@@ -155,13 +159,10 @@ func runJobs(jobs []func() error) error {
 // copySpill writes the records of buckets lo to hi-1 of a set of spills,
 // in key order.
 func copySpill(ss []*spill, lo, hi int, w *sstable.Writer) error {
-	var (
-		buf  []byte
-		recs []kv
-		err  error
-	)
+	var bs bucketSorter
 	for i := lo; i < hi; i++ {
-		if recs, buf, err = sortedBucket(ss, i, buf, recs); err != nil {
+		recs, err := bs.sortedBucket(ss, i)
+		if err != nil {
 			return err
 		}
 		for _, rec := range recs {
@@ -177,14 +178,13 @@ func copySpill(ss []*spill, lo, hi int, w *sstable.Writer) error {
 // to hi-1 of the person spills.
 func writePeople(ps []*spill, lo, hi int, pw, hw *sstable.Writer) error {
 	var (
-		buf  []byte
-		recs []kv
-		err  error
-		pk   = make([]byte, 0, personKeyLen)
-		hk   = make([]byte, 0, historyKeyLn)
+		bs bucketSorter
+		pk = make([]byte, 0, personKeyLen)
+		hk = make([]byte, 0, historyKeyLn)
 	)
 	for i := lo; i < hi; i++ {
-		if recs, buf, err = sortedBucket(ps, i, buf, recs); err != nil {
+		recs, err := bs.sortedBucket(ps, i)
+		if err != nil {
 			return err
 		}
 		for j, rec := range recs {
@@ -224,10 +224,9 @@ func writeBirths(bufs []*loadBuffers, w *sstable.Writer) error {
 	}
 	bk := make([]byte, 0, birthKeyLen)
 	return mergeRuns(lens, func(a, i, b, j int) int {
-		x, y := bufs[a].births[i], bufs[b].births[j]
-		return cmp.Or(cmp.Compare(x.birth, y.birth), cmp.Compare(x.pnr, y.pnr))
+		return cmp.Compare(bufs[a].births[i], bufs[b].births[j])
 	}, func(ri, i int) error {
-		br := bufs[ri].births[i]
-		return w.Set(appendBirthKey(bk[:0], br.birth, br.pnr), nil)
+		birth, p := unpackBirth(bufs[ri].births[i])
+		return w.Set(appendBirthKey(bk[:0], birth, p), nil)
 	})
 }

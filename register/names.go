@@ -133,61 +133,58 @@ func nameKeys(n Name, p pnr.PNR) (folded, phonetic []byte) {
 	return (*nameCache)(nil).keys(n, p, nil, nil)
 }
 
-// nameCache remembers folded and sound keys of names seen before (a bulk
-// load meets the same names again and again). A nil cache computes.
+// nameCache remembers the folded and sound forms of names seen before (a
+// bulk load meets the same names again and again). A nil cache computes.
 type nameCache struct {
-	fold, sound map[string]string
-	given       []byte // the given names being looked up
+	forms map[string]nameForms
+	given []byte // the given names being looked up
 }
 
-// maxNameCache bounds each map of a nameCache (a few MiB).
+// nameForms are a name folded (FoldName) and the sound of the folded name
+// (phoneticWords).
+type nameForms struct{ fold, sound string }
+
+func formsOf(s string) nameForms {
+	f := FoldName(s)
+	return nameForms{f, phoneticWords(f)}
+}
+
+// maxNameCache bounds a nameCache (a few MiB).
 const maxNameCache = 1 << 18
 
-// get returns f(s) for the string s, or for the bytes b when s is "".
-func (c *nameCache) get(m *map[string]string, s string, b []byte, f func(string) string) string {
+// get returns the forms of the name b.
+func (c *nameCache) get(b []byte) nameForms {
 	if c == nil {
-		if b != nil {
-			s = string(b)
-		}
-		return f(s)
+		return formsOf(string(b))
 	}
-	var v string
-	var ok bool
-	if b != nil {
-		v, ok = (*m)[string(b)] // no allocation for the lookup
-	} else {
-		v, ok = (*m)[s]
-	}
-	if ok {
+	if v, ok := c.forms[string(b)]; ok { // no allocation for the lookup
 		return v
 	}
-	if b != nil {
-		s = string(b)
+	if c.forms == nil {
+		c.forms = map[string]nameForms{}
 	}
-	if *m == nil {
-		*m = map[string]string{}
-	}
-	v = f(s)
-	if len(*m) < maxNameCache {
-		(*m)[s] = v
+	s := string(b)
+	v := formsOf(s)
+	if len(c.forms) < maxNameCache {
+		c.forms[s] = v
 	}
 	return v
 }
 
 // keys appends the folded and the sound key of n for p to fdst and pdst.
 func (c *nameCache) keys(n Name, p pnr.PNR, fdst, pdst []byte) (folded, phonetic []byte) {
-	var fm, sm *map[string]string
-	var given []byte
+	var buf []byte
 	if c != nil {
-		fm, sm = &c.fold, &c.sound
-		c.given = append(append(append(c.given[:0], n.First...), ' '), n.Middle...)
-		given = c.given
-	} else {
-		given = []byte(n.First + " " + n.Middle)
+		buf = c.given[:0]
 	}
-	last := c.get(fm, n.Last, nil, FoldName)
-	g := c.get(fm, "", given, FoldName)
-	folded = appendNameKey(fdst, tagName, last, g, p)
-	phonetic = appendNameKey(pdst, tagPhonetic, c.get(sm, last, nil, phoneticWords), c.get(sm, g, nil, phoneticWords), p)
+	buf = append(buf, n.Last...)
+	last := c.get(buf)
+	buf = append(append(append(buf[:0], n.First...), ' '), n.Middle...)
+	given := c.get(buf)
+	if c != nil {
+		c.given = buf
+	}
+	folded = appendNameKey(fdst, tagName, last.fold, given.fold, p)
+	phonetic = appendNameKey(pdst, tagPhonetic, last.sound, given.sound, p)
 	return folded, phonetic
 }

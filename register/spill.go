@@ -3,7 +3,6 @@ package register
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -85,65 +84,76 @@ type kv struct{ k, v []byte }
 
 // sortRec locates one spilled record in a bucket's buffer for sorting. The
 // first 24 key bytes after the prefix every key of the bucket shares are
-// held as three integers (zero padded, big-endian), so most comparisons
-// need no memory but the record itself, and the records hold no pointers,
-// so moving them costs the garbage collector nothing.
+// held as three integers (zero padded, big-endian) that a radix sort
+// orders; only records tied on all 24 bytes compare their keys. The
+// records hold no pointers, so moving them costs the garbage collector
+// nothing.
 type sortRec struct {
-	a, b, c uint64
-	off     uint32 // of the key; the value follows it
-	kl, vl  uint32
+	k      [3]uint64
+	off    uint32 // of the key; the value follows it
+	kl, vl uint32
 }
 
-func newSortRec(buf []byte, off, kl, vl, common int) sortRec {
+// fill sets k from the key bytes after the common prefix.
+func (r *sortRec) fill(buf []byte, common int) {
 	var pad [24]byte
-	copy(pad[:], buf[off+common:off+kl])
-	return sortRec{a: binary.BigEndian.Uint64(pad[:8]), b: binary.BigEndian.Uint64(pad[8:16]),
-		c: binary.BigEndian.Uint64(pad[16:]), off: uint32(off), kl: uint32(kl), vl: uint32(vl)}
+	copy(pad[:], buf[int(r.off)+common:int(r.off+r.kl)])
+	r.k = [3]uint64{binary.BigEndian.Uint64(pad[:8]), binary.BigEndian.Uint64(pad[8:16]), binary.BigEndian.Uint64(pad[16:])}
 }
 
 func (r sortRec) key(buf []byte) []byte { return buf[r.off : r.off+r.kl] }
 
-// sortedBucket reads bucket i of every spill into buf and returns its
-// records sorted by key.
-func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, error) {
-	buf, recs = buf[:0], recs[:0]
+// bucketSorter holds the buffers sortedBucket reuses from bucket to bucket.
+type bucketSorter struct {
+	buf      []byte
+	recs     []kv
+	idx, tmp []sortRec
+}
+
+// sortedBucket reads bucket i of every spill into the sorter's buffer,
+// removes its files, and returns its records sorted by key.
+func (bs *bucketSorter) sortedBucket(spills []*spill, i int) ([]kv, error) {
+	buf := bs.buf[:0]
 	for _, s := range spills {
 		if s.names[i] == "" {
 			continue
 		}
 		f, err := s.fs.Open(s.names[i])
 		if err != nil {
-			return nil, buf, err
+			return nil, err
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
-			return nil, buf, err
+			return nil, err
 		}
 		start := len(buf)
 		buf = slices.Grow(buf, int(st.Size()))[:start+int(st.Size())]
 		_, err = io.ReadFull(f, buf[start:])
 		f.Close()
 		if err != nil {
-			return nil, buf, err
+			return nil, err
 		}
+		// Read once: gone at once, so the system need not write it back.
+		s.fs.Remove(s.names[i])
+		s.names[i] = ""
 	}
+	bs.buf = buf
 	if len(buf) > math.MaxUint32 {
-		return nil, buf, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
+		return nil, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
 	}
 	// Locate the records, and the prefix all their keys share.
-	type loc struct{ off, kl, vl int }
-	var locs []loc
+	idx := bs.idx[:0]
 	var first []byte
 	common := 0
 	for off := 0; off < len(buf); {
 		kl, n1 := binary.Uvarint(buf[off:])
 		if n1 <= 0 {
-			return nil, buf, fmt.Errorf("%w: spill record", ErrCorrupt)
+			return nil, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
 		vl, n2 := binary.Uvarint(buf[off+n1:])
 		if n2 <= 0 || uint64(len(buf)-off) < uint64(n1+n2)+kl+vl {
-			return nil, buf, fmt.Errorf("%w: spill record", ErrCorrupt)
+			return nil, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
 		off += n1 + n2
 		k := buf[off : off+int(kl)]
@@ -152,31 +162,71 @@ func sortedBucket(spills []*spill, i int, buf []byte, recs []kv) ([]kv, []byte, 
 		} else {
 			common = min(common, commonPrefix(first, k))
 		}
-		locs = append(locs, loc{off, int(kl), int(vl)})
+		idx = append(idx, sortRec{off: uint32(off), kl: uint32(kl), vl: uint32(vl)})
 		off += int(kl + vl)
 	}
-	idx := make([]sortRec, len(locs))
-	for i, l := range locs {
-		idx[i] = newSortRec(buf, l.off, l.kl, l.vl, common)
+	for j := range idx {
+		idx[j].fill(buf, common)
 	}
-	slices.SortFunc(idx, func(x, y sortRec) int {
-		if x.a != y.a {
-			return cmp.Compare(x.a, y.a)
+	bs.tmp = slices.Grow(bs.tmp[:0], len(idx))[:len(idx)]
+	idx, bs.tmp = radixSortRecs(idx, bs.tmp)
+	bs.idx = idx
+	// Records whose first 24 bytes after the common prefix are equal are
+	// ordered by the rest of their keys.
+	for lo := 0; lo < len(idx); {
+		hi := lo + 1
+		for hi < len(idx) && idx[hi].k == idx[lo].k {
+			hi++
 		}
-		if x.b != y.b {
-			return cmp.Compare(x.b, y.b)
+		if hi-lo > 1 {
+			slices.SortFunc(idx[lo:hi], func(x, y sortRec) int {
+				return bytes.Compare(x.key(buf)[common:], y.key(buf)[common:])
+			})
 		}
-		if x.c != y.c {
-			return cmp.Compare(x.c, y.c)
-		}
-		return bytes.Compare(x.key(buf)[common:], y.key(buf)[common:])
-	})
-	recs = slices.Grow(recs, len(idx))
+		lo = hi
+	}
+	recs := slices.Grow(bs.recs[:0], len(idx))
 	for _, r := range idx {
 		end := r.off + r.kl
 		recs = append(recs, kv{buf[r.off:end], buf[end : end+r.vl]})
 	}
-	return recs, buf, nil
+	bs.recs = recs
+	return recs, nil
+}
+
+// radixSortRecs sorts recs by k: an LSD radix sort, a byte a
+// pass, that passes over the bytes every record shares. tmp must be as
+// long as recs; it returns the sorted records and the other array.
+func radixSortRecs(recs, tmp []sortRec) (sorted, other []sortRec) {
+	var at [256]int
+	for w := 2; w >= 0; w-- {
+		var or, and uint64 = 0, ^uint64(0)
+		for i := range recs {
+			or |= recs[i].k[w]
+			and &= recs[i].k[w]
+		}
+		for shift := 0; shift < 64; shift += 8 {
+			if (or^and)>>shift&0xff == 0 {
+				continue // every record has this byte
+			}
+			clear(at[:])
+			for i := range recs {
+				at[recs[i].k[w]>>shift&0xff]++
+			}
+			sum := 0
+			for d, n := range at {
+				at[d] = sum
+				sum += n
+			}
+			for i := range recs {
+				d := recs[i].k[w] >> shift & 0xff
+				tmp[at[d]] = recs[i]
+				at[d]++
+			}
+			recs, tmp = tmp, recs
+		}
+	}
+	return recs, tmp
 }
 
 // commonPrefix is the length of the prefix a and b share.
@@ -188,4 +238,37 @@ func commonPrefix(a, b []byte) int {
 		}
 	}
 	return n
+}
+
+// radixSortUint64 sorts xs: an LSD radix sort, a byte a pass, that passes
+// over the bytes every value shares. tmp must be as long as xs; it returns
+// whichever of the two holds the sorted values.
+func radixSortUint64(xs, tmp []uint64) []uint64 {
+	var or, and uint64 = 0, ^uint64(0)
+	for _, x := range xs {
+		or |= x
+		and &= x
+	}
+	var at [256]int
+	for shift := 0; shift < 64; shift += 8 {
+		if (or^and)>>shift&0xff == 0 {
+			continue
+		}
+		clear(at[:])
+		for _, x := range xs {
+			at[x>>shift&0xff]++
+		}
+		sum := 0
+		for d, n := range at {
+			at[d] = sum
+			sum += n
+		}
+		for _, x := range xs {
+			d := x >> shift & 0xff
+			tmp[at[d]] = x
+			at[d]++
+		}
+		xs, tmp = tmp, xs
+	}
+	return xs
 }
