@@ -149,18 +149,26 @@ func bySubscriber(ms []importMark, slots int) []uint32 {
 
 // collectMarks checks and packs the marks of an import.
 func collectMarks(ctx context.Context, ix *index, marks iter.Seq2[string, Mark]) ([]importMark, error) {
+	// Collected in blocks and copied once into an array of the right
+	// size: an array doubled as it grows would be copied again and again
+	// into new memory.
+	const block = 1 << 16
 	var (
-		ms       []importMark
+		blocks   [][]importMark
+		cur      []importMark
+		n        int
 		err      error
 		lastID   string
 		lastSlot int32 = -1
 	)
 	for id, m := range marks {
-		i := len(ms)
-		if i%65536 == 0 {
+		i := n
+		if i%block == 0 {
 			if err = ctx.Err(); err != nil {
 				break
 			}
+			cur = make([]importMark, 0, block)
+			blocks = append(blocks, cur)
 		}
 		if i == math.MaxUint32 {
 			err = &FieldError{"marks", fmt.Sprintf("at most %d in one import", math.MaxUint32)}
@@ -179,7 +187,16 @@ func collectMarks(ctx context.Context, ix *index, marks iter.Seq2[string, Mark])
 		}
 		im := importMark{packed: uint64(m.PNR)<<slotBits | uint64(lastSlot), klen: uint8(len(m.Key))}
 		copy(im.key[:], m.Key)
-		ms = append(ms, im)
+		cur = append(cur, im)
+		blocks[len(blocks)-1] = cur
+		n++
 	}
-	return ms, err
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]importMark, 0, n)
+	for _, b := range blocks {
+		ms = append(ms, b...)
+	}
+	return ms, nil
 }
