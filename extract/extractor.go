@@ -98,15 +98,17 @@ func (x *Extractor) viewNames(view personReader) func(pnr.PNR) (register.Name, b
 }
 
 // viewSnapshot is snapshot(sub, ids, p, on, time.Time{}) read from a view
-// of the register.
-func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber, ids identity, p pnr.PNR, on date.Date) (*person, bool, error) {
+// of the register whose day is today.
+func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber, ids identity, p pnr.PNR, on, today date.Date) (*person, bool, error) {
 	name, ok := ids.of(p)
 	if !ok {
 		return nil, false, nil
 	}
-	if !sub.Scope.Has(subscription.ScopeHistory) {
-		// One read when the stored record is in force on the day; the
-		// history is read and folded only when it is not.
+	if on == today && !sub.Scope.Has(subscription.ScopeHistory) {
+		// One read when the stored record is in force today; the history
+		// is read and folded only when it is not. (Get cannot tell another
+		// day: a child born or a child link ended after it is in the
+		// stored record, not in the dates Get looks at.)
 		q, err := view.Get(p, on)
 		if errors.Is(err, register.ErrNotFound) {
 			return nil, false, nil

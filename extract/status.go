@@ -33,7 +33,7 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 	h := header{kind: "status", sub: sub, day: on, prev: 0, production: today}
 	var st Stats
 	if sub.UsesMarks() && len(sub.Circle.Kommuner) == 0 {
-		st, err = x.statusMarked(ctx, sub, ids, on, h, f, w, progress)
+		st, err = x.statusMarked(ctx, sub, ids, on, today, h, f, w, progress)
 	} else {
 		st, err = x.statusScan(ctx, sub, ids, on, today, h, f, w, progress)
 	}
@@ -51,7 +51,7 @@ const markPiece = 256
 // marks are cut into pieces that GOMAXPROCS workers read, fold and format
 // at once, written in order (inOrder). Memory is the subscriber's marks
 // (8 bytes each) and a few pieces' output.
-func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscriber, ids identity, on date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
+func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscriber, ids identity, on, today date.Date, h header, f Format, w io.Writer, progress func(int)) (Stats, error) {
 	view := x.Reg.View()
 	defer view.Close()
 	seq, err := view.Seq()
@@ -105,7 +105,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 		func(wk, i int, buf []byte) ([]byte, Stats, error) {
 			var st Stats
 			for _, p := range marked[i*markPiece : min(len(marked), (i+1)*markPiece)] {
-				ps, ok, err := x.viewSnapshot(readers[wk], sub, ids, p, on)
+				ps, ok, err := x.viewSnapshot(readers[wk], sub, ids, p, on, today)
 				if err != nil {
 					return buf, st, err
 				}

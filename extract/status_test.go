@@ -396,3 +396,52 @@ func TestPNRRanges(t *testing.T) {
 		}
 	}
 }
+
+// A status extract of marks for a day before a child's birth does not
+// list the child, also for a subscriber without the history scope (whose
+// marked persons are read with one Get when the day is today).
+func TestStatusMarkedBeforeBirth(t *testing.T) {
+	f := newFixture(t)
+	scope, _ := subscription.ParseScope([]string{"name", "children"})
+	f.put(subscription.Subscriber{ID: "bank", Name: "B", Kind: subscription.Public, TaskNumber: 7, Scope: scope,
+		Circle: subscription.Circle{Marks: true}})
+	today := f.x.Reg.Today()
+	born := today.AddDays(-5)
+	var mother *register.Person
+	for _, p := range f.persons {
+		if p.Sex == pnr.Female && p.Status == register.StatusActive && p.BirthDate > 19850101 && p.BirthDate < 20000101 {
+			mother = p
+			break
+		}
+	}
+	if mother == nil {
+		t.Fatal("no mother in the population")
+	}
+	res, err := f.reg.Apply(context.Background(), register.Birth{Mother: mother.PNR, BirthDate: born, Sex: pnr.Male,
+		Name: register.Name{First: "Ny"}}, register.Meta{Actor: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.x.Subs.AddMarks("bank", []subscription.Mark{{PNR: mother.PNR}}); err != nil {
+		t.Fatal(err)
+	}
+	child := []byte(res.PNR.String())
+	for _, tc := range []struct {
+		on        date.Date
+		withChild bool
+	}{{born.AddDays(-1), false}, {born, true}, {today, true}} {
+		var got, want bytes.Buffer
+		if _, err := f.x.Status(context.Background(), "bank", tc.on, JSONL, &got, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.x.statusOneByOne("bank", tc.on, JSONL, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(withoutStart(got.Bytes()), withoutStart(want.Bytes())) {
+			t.Fatalf("%v: the extract differs from the one-by-one pass:\n%s\n%s", tc.on, got.Bytes(), want.Bytes())
+		}
+		if bytes.Contains(got.Bytes(), child) != tc.withChild {
+			t.Fatalf("%v: the child listed: %v, want %v", tc.on, !tc.withChild, tc.withChild)
+		}
+	}
+}
