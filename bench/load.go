@@ -24,6 +24,8 @@ type loaded struct {
 // subscribers and then their marks.
 func load(ctx context.Context, reg *register.Register, dir string, now func() time.Time) (*loaded, error) {
 	ld := &loaded{}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
 		wg         sync.WaitGroup
 		perr, lerr error
@@ -33,9 +35,13 @@ func load(ctx context.Context, reg *register.Register, dir string, now func() ti
 		ld.persons, lerr = reg.Load(ctx, readPopulation(dir, &perr))
 		ld.tPersons = since(t)
 	})
-	serr := ld.subscriptions(ctx, reg, dir, now)
+	if err := ld.subscriptions(ctx, reg, dir, now); err != nil {
+		cancel() // the persons' load stops too
+		wg.Wait()
+		return nil, err
+	}
 	wg.Wait()
-	if err := firstErr(perr, lerr, serr); err != nil {
+	if err := firstErr(perr, lerr); err != nil {
 		return nil, err
 	}
 	return ld, nil
