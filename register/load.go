@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -193,7 +194,7 @@ func nameBucket(k []byte) int {
 }
 
 func (b *loadBuffers) finish() error {
-	b.births = radixSortUint64(b.births, make([]uint64, len(b.births)))
+	slices.Sort(b.births)
 	return errors.Join(b.people.finish(), b.residences.finish(), b.names[0].finish(), b.names[1].finish())
 }
 

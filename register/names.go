@@ -137,7 +137,7 @@ func nameKeys(n Name, p pnr.PNR) (folded, phonetic []byte) {
 // bulk load meets the same names again and again). A nil cache computes.
 type nameCache struct {
 	forms map[string]nameForms
-	given []byte // the given names being looked up
+	buf   []byte // the name being looked up
 }
 
 // nameForms are a name folded (FoldName) and the sound of the folded name
@@ -154,9 +154,6 @@ const maxNameCache = 1 << 18
 
 // get returns the forms of the name b.
 func (c *nameCache) get(b []byte) nameForms {
-	if c == nil {
-		return formsOf(string(b))
-	}
 	if v, ok := c.forms[string(b)]; ok { // no allocation for the lookup
 		return v
 	}
@@ -173,16 +170,14 @@ func (c *nameCache) get(b []byte) nameForms {
 
 // keys appends the folded and the sound key of n for p to fdst and pdst.
 func (c *nameCache) keys(n Name, p pnr.PNR, fdst, pdst []byte) (folded, phonetic []byte) {
-	var buf []byte
-	if c != nil {
-		buf = c.given[:0]
-	}
-	buf = append(buf, n.Last...)
-	last := c.get(buf)
-	buf = append(append(append(buf[:0], n.First...), ' '), n.Middle...)
-	given := c.get(buf)
-	if c != nil {
-		c.given = buf
+	var last, given nameForms
+	if c == nil {
+		last, given = formsOf(n.Last), formsOf(n.First+" "+n.Middle)
+	} else {
+		c.buf = append(c.buf[:0], n.Last...)
+		last = c.get(c.buf)
+		c.buf = append(append(append(c.buf[:0], n.First...), ' '), n.Middle...)
+		given = c.get(c.buf)
 	}
 	folded = appendNameKey(fdst, tagName, last.fold, given.fold, p)
 	phonetic = appendNameKey(pdst, tagPhonetic, last.sound, given.sound, p)

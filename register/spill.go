@@ -239,36 +239,3 @@ func commonPrefix(a, b []byte) int {
 	}
 	return n
 }
-
-// radixSortUint64 sorts xs: an LSD radix sort, a byte a pass, that passes
-// over the bytes every value shares. tmp must be as long as xs; it returns
-// whichever of the two holds the sorted values.
-func radixSortUint64(xs, tmp []uint64) []uint64 {
-	var or, and uint64 = 0, ^uint64(0)
-	for _, x := range xs {
-		or |= x
-		and &= x
-	}
-	var at [256]int
-	for shift := 0; shift < 64; shift += 8 {
-		if (or^and)>>shift&0xff == 0 {
-			continue
-		}
-		clear(at[:])
-		for _, x := range xs {
-			at[x>>shift&0xff]++
-		}
-		sum := 0
-		for d, n := range at {
-			at[d] = sum
-			sum += n
-		}
-		for _, x := range xs {
-			d := x >> shift & 0xff
-			tmp[at[d]] = x
-			at[d]++
-		}
-		xs, tmp = tmp, xs
-	}
-	return xs
-}

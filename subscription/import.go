@@ -155,7 +155,6 @@ func collectMarks(ctx context.Context, ix *index, marks iter.Seq2[string, Mark])
 	const block = 1 << 16
 	var (
 		blocks   [][]importMark
-		cur      []importMark
 		n        int
 		err      error
 		lastID   string
@@ -167,8 +166,7 @@ func collectMarks(ctx context.Context, ix *index, marks iter.Seq2[string, Mark])
 			if err = ctx.Err(); err != nil {
 				break
 			}
-			cur = make([]importMark, 0, block)
-			blocks = append(blocks, cur)
+			blocks = append(blocks, make([]importMark, 0, block))
 		}
 		if i == math.MaxUint32 {
 			err = &FieldError{"marks", fmt.Sprintf("at most %d in one import", math.MaxUint32)}
@@ -187,8 +185,8 @@ func collectMarks(ctx context.Context, ix *index, marks iter.Seq2[string, Mark])
 		}
 		im := importMark{packed: uint64(m.PNR)<<slotBits | uint64(lastSlot), klen: uint8(len(m.Key))}
 		copy(im.key[:], m.Key)
-		cur = append(cur, im)
-		blocks[len(blocks)-1] = cur
+		last := &blocks[len(blocks)-1]
+		*last = append(*last, im)
 		n++
 	}
 	if err != nil {
