@@ -29,9 +29,9 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 	if err != nil {
 		return 0, err
 	}
-	ms = sortMarks(ms)
+	ms, spare := sortMarks(ms)
 	ms = slices.CompactFunc(ms, func(a, b importMark) bool { return a.packed == b.packed })
-	byID := bySubscriber(ms, len(old.subs))
+	bySub := bySubscriber(ms, spare, len(old.subs))
 
 	err = r.reg.IngestRecords(ctx, register.SpaceMarks,
 		func(put func(k, v []byte) error) error {
@@ -47,8 +47,8 @@ func (r *Registry) ImportMarks(ctx context.Context, marks iter.Seq2[string, Mark
 		},
 		func(put func(k, v []byte) error) error {
 			var k, v []byte
-			for _, i := range byID {
-				m := &ms[i]
+			for i := range bySub {
+				m := &bySub[i]
 				k = append(append(k[:0], 2), old.subs[m.packed&slotMask].ID...)
 				k = pnr.PNR(m.packed >> slotBits).AppendKey(append(k, 0))
 				v = byIDValue(v[:0], m.key[:m.klen])
@@ -95,8 +95,8 @@ const slotMask = 1<<slotBits - 1
 // sortMarks sorts marks by pnr and slot, equal marks in the order given
 // (so the first of them is kept): an LSD radix sort, 11 bits a pass, that
 // passes over the digits every mark shares. It may return the sorted
-// marks in a second array of the same size.
-func sortMarks(ms []importMark) []importMark {
+// marks in a second array of the same size; spare is the other array.
+func sortMarks(ms []importMark) (sorted, spare []importMark) {
 	const bits = 11
 	var or, and uint64 = 0, ^uint64(0)
 	for i := range ms {
@@ -125,12 +125,14 @@ func sortMarks(ms []importMark) []importMark {
 		}
 		ms, tmp = tmp, ms
 	}
-	return ms
+	return ms, tmp
 }
 
-// bySubscriber orders marks sorted by pnr by subscriber, then pnr: a
-// counting sort on the slot, which keeps the pnr order within each.
-func bySubscriber(ms []importMark, slots int) []uint32 {
+// bySubscriber copies marks sorted by pnr into out (as long as ms at
+// least) by subscriber, then pnr: a counting sort on the slot, which keeps
+// the pnr order within each. Copied, not indexed: the marks are then read
+// in order, and each subscriber's run is written in order.
+func bySubscriber(ms, out []importMark, slots int) []importMark {
 	at := make([]int, slots+1)
 	for i := range ms {
 		at[ms[i].packed&slotMask+1]++
@@ -138,10 +140,10 @@ func bySubscriber(ms []importMark, slots int) []uint32 {
 	for s := 1; s <= slots; s++ {
 		at[s] += at[s-1]
 	}
-	out := make([]uint32, len(ms))
+	out = out[:len(ms)]
 	for i := range ms {
 		s := ms[i].packed & slotMask
-		out[at[s]] = uint32(i)
+		out[at[s]] = ms[i]
 		at[s]++
 	}
 	return out
