@@ -445,11 +445,9 @@ func readEntries(it *pebble.Iterator, p pnr.PNR) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		h, err := decodeEntry(v, seq, ord)
-		if err != nil {
+		if out, err = appendEntries(out, v, seq, ord); err != nil {
 			return nil, err
 		}
-		out = append(out, h)
 	}
 	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)

@@ -35,7 +35,7 @@
 //	tag  key                                         value
 //	'm'  m | name                                    meta ("format": u32 version)
 //	'P'  P | pnr u64                                 person record
-//	'H'  H | pnr u64 | seq u64 | ord u8              history entry
+//	'H'  H | pnr u64 | seq u64 | ord u8              history entry (a bulk load's: all of a person's, seq 0 ord 0)
 //	'J'  J | seq u64                                 event (journal)
 //	'A'  A | address (12) | pnr u64 | from u32       residence: to u32 (0 = still there)
 //	'B'  B | birth date u32 | pnr u64                (empty)
@@ -44,7 +44,8 @@
 // A pnr is stored as its 10-digit number, a date as yyyymmdd, an address as
 // kommunekode, vejkode, husnr, letter, etage, sidedør (see package
 // address). Tags are never reused. Values start with a version byte. The
-// format version is written on first open; Open refuses any other.
+// format version is written on first open; Open upgrades an older one it
+// reads (keys.go lists them) and refuses any other.
 //
 // # Bulk load
 //

@@ -1,6 +1,8 @@
 package register
 
 import (
+	"fmt"
+	"math"
 	"time"
 
 	"cpr/address"
@@ -142,6 +144,42 @@ func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
 		}
 	}
 	return h, d.err("history entry")
+}
+
+// loadBundle opens the history value of a bulk-loaded person: all its
+// loaded entries under one key (sequence 0, ord 0), each as a big-endian
+// u16 length and the entry, in ord order. A single entry's value opens with
+// entryVersion instead. One key a person, not one an entry, makes the load
+// and every scan of the history pass over a sixth of the keys.
+const loadBundle = 2
+
+// appendEntries decodes the history value v stored under (seq, ord) onto
+// dst: one entry, or the entries of a load bundle.
+func appendEntries(dst []Entry, v []byte, seq uint64, ord uint8) ([]Entry, error) {
+	if len(v) == 0 || v[0] != loadBundle {
+		h, err := decodeEntry(v, seq, ord)
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, h), nil
+	}
+	if seq != 0 || ord != 0 || len(v) == 1 {
+		return dst, fmt.Errorf("%w: history load bundle", ErrCorrupt)
+	}
+	v = v[1:]
+	for i := 0; len(v) > 0; i++ {
+		if i > math.MaxUint8 || len(v) < 2 || len(v)-2 < int(v[0])<<8|int(v[1]) {
+			return dst, fmt.Errorf("%w: history load bundle", ErrCorrupt)
+		}
+		l := int(v[0])<<8 | int(v[1])
+		h, err := decodeEntry(v[2:2+l], 0, uint8(i))
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, h)
+		v = v[2+l:]
+	}
+	return dst, nil
 }
 
 func boolByte(b bool) uint8 {

@@ -30,7 +30,14 @@ const (
 
 // formatVersion is written under the meta key "format" on first open.
 // Rewriting testdata/keys.golden is a migration, reviewed as one.
-const formatVersion uint32 = 1
+//
+//	1  the first format
+//	2  a bulk load writes a person's entries as one load bundle (see
+//	   loadBundle); version 1 data reads as it is and is upgraded on open
+const (
+	formatVersion uint32 = 2
+	oldestFormat  uint32 = 1
+)
 
 const (
 	pnrLen       = 8

@@ -231,6 +231,7 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 	b.rec = appendPerson(b.rec[:0], snap)
 	v := binary.AppendUvarint(b.val[:0], uint64(len(b.rec)))
 	v = append(v, b.rec...)
+	v = append(v, loadBundle)
 	for i := range es {
 		es[i].Ord = uint8(i)
 		v = appendLenPrefixed(v, &es[i])

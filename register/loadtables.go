@@ -57,11 +57,12 @@ func (r *Register) writeTables(bufs []*loadBuffers, stamp string) ([]string, int
 			return table(name, false, func(w *sstable.Writer) error { return copySpill(bs, ss, lo, hi, w) })
 		})
 	}
+	// The larger jobs first, so that the last ones to end are small.
+	copyJob("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 0, 30)
+	copyJob("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 0, 30)
 	res := spills(func(b *loadBuffers) *spill { return b.residences })
 	copyJob("residence-0", res, 0, 50)
 	copyJob("residence-1", res, 50, 100)
-	copyJob("name", spills(func(b *loadBuffers) *spill { return b.names[0] }), 0, 30)
-	copyJob("phonetic", spills(func(b *loadBuffers) *spill { return b.names[1] }), 0, 30)
 	jobs = append(jobs, func() error {
 		return table("birth", false, func(w *sstable.Writer) error { return writeBirths(bufs, w) })
 	})
@@ -226,13 +227,9 @@ func writePeople(bs *bucketSorter, ps []*spill, lo, hi int, pw, hw *sstable.Writ
 			if err := pw.Set(appendPersonKey(pk[:0], p), rec.v[n:n+int(pl)]); err != nil {
 				return err
 			}
-			e := rec.v[n+int(pl):]
-			for ord := 0; len(e) > 0; ord++ {
-				l := int(e[0])<<8 | int(e[1])
-				if err := hw.Set(appendHistoryKey(hk[:0], p, 0, uint8(ord)), e[2:2+l]); err != nil {
-					return err
-				}
-				e = e[2+l:]
+			// The entries, as a load bundle under one key.
+			if err := hw.Set(appendHistoryKey(hk[:0], p, 0, 0), rec.v[n+int(pl):]); err != nil {
+				return err
 			}
 		}
 	}

@@ -179,10 +179,17 @@ func (r *Register) checkFormat(readOnly bool) error {
 	if err := d.err("format version"); err != nil {
 		return err
 	}
-	if got != formatVersion {
-		return fmt.Errorf("%w: found %d, this build reads %d", ErrFormatVersion, got, formatVersion)
+	switch {
+	case got == formatVersion:
+		return nil
+	case got < oldestFormat || got > formatVersion:
+		return fmt.Errorf("%w: found %d, this build reads %d to %d", ErrFormatVersion, got, oldestFormat, formatVersion)
+	case readOnly:
+		return nil // read as it is; upgraded by the next open for writing
 	}
-	return nil
+	// Every older version reads as it is: the upgrade only records that
+	// the data may now hold what the newer one adds.
+	return r.db.Set(metaKey("format"), (&enc{}).u32v(formatVersion), pebble.Sync)
 }
 
 // removeLoadLeftovers deletes the sstables and spill files of a bulk load

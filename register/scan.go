@@ -115,11 +115,9 @@ func scanRange(snap *pebble.Snapshot, from, to pnr.PNR, withHistory bool, filter
 				if err != nil {
 					return err
 				}
-				h, err := decodeEntry(hit.Value(), seq, ord)
-				if err != nil {
+				if hist, err = appendEntries(hist, hit.Value(), seq, ord); err != nil {
 					return err
 				}
-				hist = append(hist, h)
 			}
 			if err := hit.Error(); err != nil {
 				return fmt.Errorf("%w: %v", ErrUnavailable, err)
