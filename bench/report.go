@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -52,9 +53,11 @@ type Phase struct {
 	Records     int64   `json:"records,omitempty"`
 	Events      int64   `json:"events,omitempty"`
 	Bytes       int64   `json:"bytes,omitempty"`
-	// Load only: the seconds of its parts (persons, subscribers, marks).
-	Parts map[string]float64 `json:"parts,omitempty"`
-	Ratio *float64           `json:"ratio,omitempty"`
+	// Load only: the seconds of its parts (persons, subscribers, marks),
+	// and the processor seconds (user and system) the process spent in it.
+	Parts      map[string]float64 `json:"parts,omitempty"`
+	CPUSeconds float64            `json:"cpu_seconds,omitempty"`
+	Ratio      *float64           `json:"ratio,omitempty"`
 }
 
 // Latency is a distribution in milliseconds.
@@ -110,6 +113,16 @@ func environment(extracts string) Environment {
 		f.Close()
 	}
 	return e
+}
+
+// cpuSeconds is the processor time the process has spent, user and
+// system, 0 if unknown.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // peakRSS is the process's peak resident set size (VmHWM), 0 if unknown.

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	if cfg.Extracts != "" {
 		rep.Environment.Extracts = "disk"
 	}
-	wall := time.Now()
+	wall, cpu := time.Now(), cpuSeconds()
 
 	// Load: the population, the subscribers and their marks.
 	ld, err := load(ctx, reg, cfg.Workload, clock.now)
@@ -124,10 +124,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	// The load's buffers are garbage now: give their memory back before
 	// the year, in which the block cache fills.
 	debug.FreeOSMemory()
-	rep.Phases.Load = Phase{Seconds: since(wall), Persons: int64(ld.persons.Persons), Subscribers: int64(ld.subscribers), Marks: ld.marks}
+	rep.Phases.Load = Phase{Seconds: since(wall), Persons: int64(ld.persons.Persons), Subscribers: int64(ld.subscribers), Marks: ld.marks,
+		CPUSeconds: round3(cpuSeconds() - cpu)}
 	rep.Phases.Load.Parts = map[string]float64{"persons": round3(ld.tPersons), "subscribers": round3(ld.tSubs),
 		"marks": round3(ld.tMarks)}
-	cfg.Logf("load: persons: encode %.1fs, write %.1fs, ingest %.1fs", ld.persons.Encode.Seconds(), ld.persons.Write.Seconds(), ld.persons.Ingest.Seconds())
+	cfg.Logf("load: persons: encode %.1fs, write %.1fs, ingest %.1fs; processor time %.1fs", ld.persons.Encode.Seconds(), ld.persons.Write.Seconds(),
+		ld.persons.Ingest.Seconds(), rep.Phases.Load.CPUSeconds)
 	cfg.Logf("load: %d persons in %.1fs; at the same time %d subscribers in %.1fs and %d marks in %.1fs", ld.persons.Persons, ld.tPersons,
 		ld.subscribers, ld.tSubs, ld.marks, ld.tMarks)
 
