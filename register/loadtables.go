@@ -1,7 +1,6 @@
 package register
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -187,12 +186,12 @@ func runJobs(jobs []func() error) error {
 // in key order, sorted in bs.
 func copySpill(bs *bucketSorter, ss []*spill, lo, hi int, w *sstable.Writer) error {
 	for i := lo; i < hi; i++ {
-		recs, err := bs.sortedBucket(ss, i)
+		buf, recs, _, err := bs.sortedBucket(ss, i)
 		if err != nil {
 			return err
 		}
 		for _, rec := range recs {
-			if err := w.Set(rec.k, rec.v); err != nil {
+			if err := w.Set(rec.key(buf), rec.value(buf)); err != nil {
 				return err
 			}
 		}
@@ -208,27 +207,28 @@ func writePeople(bs *bucketSorter, ps []*spill, lo, hi int, pw, hw *sstable.Writ
 		hk = make([]byte, 0, historyKeyLn)
 	)
 	for i := lo; i < hi; i++ {
-		recs, err := bs.sortedBucket(ps, i)
+		buf, recs, common, err := bs.sortedBucket(ps, i)
 		if err != nil {
 			return err
 		}
 		for j, rec := range recs {
-			if j > 0 && bytes.Equal(recs[j-1].k, rec.k) {
+			if j > 0 && recs[j-1].sameKey(rec, buf, common) {
 				return invalid("pnr", "appears twice in the load")
 			}
-			p, err := decodePNR(rec.k)
+			p, err := decodePNR(rec.key(buf))
 			if err != nil {
 				return err
 			}
-			pl, n := binary.Uvarint(rec.v)
-			if n <= 0 || uint64(len(rec.v)-n) < pl {
+			v := rec.value(buf)
+			pl, n := binary.Uvarint(v)
+			if n <= 0 || uint64(len(v)-n) < pl {
 				return fmt.Errorf("%w: spilled person", ErrCorrupt)
 			}
-			if err := pw.Set(appendPersonKey(pk[:0], p), rec.v[n:n+int(pl)]); err != nil {
+			if err := pw.Set(appendPersonKey(pk[:0], p), v[n:n+int(pl)]); err != nil {
 				return err
 			}
 			// The entries, as a load bundle under one key.
-			if err := hw.Set(appendHistoryKey(hk[:0], p, 0, 0), rec.v[n+int(pl):]); err != nil {
+			if err := hw.Set(appendHistoryKey(hk[:0], p, 0, 0), v[n+int(pl):]); err != nil {
 				return err
 			}
 		}

@@ -80,8 +80,6 @@ func (s *spill) remove() {
 	}
 }
 
-type kv struct{ k, v []byte }
-
 // sortRec locates one spilled record in a bucket's buffer for sorting. The
 // first 24 key bytes after the prefix every key of the bucket shares are
 // held as three integers (zero padded, big-endian) that a radix sort
@@ -103,57 +101,89 @@ func (r *sortRec) fill(buf []byte, common int) {
 
 func (r sortRec) key(buf []byte) []byte { return buf[r.off : r.off+r.kl] }
 
+func (r sortRec) value(buf []byte) []byte { return buf[r.off+r.kl : r.off+r.kl+r.vl] }
+
+// sameKey reports whether r and q, records of one sorted bucket with the
+// common key prefix given, have the same key. Keys that fit in k compare
+// without reading the buffer.
+func (r sortRec) sameKey(q sortRec, buf []byte, common int) bool {
+	if r.kl != q.kl || r.k != q.k {
+		return false
+	}
+	return int(r.kl)-common <= 24 || bytes.Equal(r.key(buf), q.key(buf))
+}
+
 // bucketSorter holds the buffers sortedBucket reuses from bucket to bucket.
 type bucketSorter struct {
 	buf      []byte
-	recs     []kv
 	idx, tmp []sortRec
 }
 
 // sortedBucket reads bucket i of every spill into the sorter's buffer,
-// removes its files, and returns its records sorted by key.
-func (bs *bucketSorter) sortedBucket(spills []*spill, i int) ([]kv, error) {
-	buf := bs.buf[:0]
+// removes its files, and returns the buffer and its records sorted by key
+// (sortRec.key and sortRec.value read them), and the length of the prefix
+// every key shares.
+func (bs *bucketSorter) sortedBucket(spills []*spill, i int) (buf []byte, recs []sortRec, common int, err error) {
+	files := make([]vfs.File, 0, len(spills))
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	size := 0
 	for _, s := range spills {
 		if s.names[i] == "" {
 			continue
 		}
 		f, err := s.fs.Open(s.names[i])
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
+		files = append(files, f)
 		st, err := f.Stat()
 		if err != nil {
-			f.Close()
-			return nil, err
+			return nil, nil, 0, err
 		}
-		start := len(buf)
-		buf = slices.Grow(buf, int(st.Size()))[:start+int(st.Size())]
-		_, err = io.ReadFull(f, buf[start:])
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		// Read once: gone at once, so the system need not write it back.
-		s.fs.Remove(s.names[i])
-		s.names[i] = ""
+		size += int(st.Size())
 	}
-	bs.buf = buf
-	if len(buf) > math.MaxUint32 {
-		return nil, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
+	if size > math.MaxUint32 {
+		return nil, nil, 0, fmt.Errorf("register: load: a spill bucket holds over 4 GiB")
+	}
+	// Grown once for the bucket, with room to spare for the next ones:
+	// never copied, and new memory is costly (a page fault every 4 KiB).
+	if cap(bs.buf) < size {
+		bs.buf = make([]byte, 0, size+size/4)
+	}
+	buf = bs.buf[:size]
+	at := 0
+	for _, f := range files {
+		n, err := io.ReadFull(f, buf[at:])
+		at += n
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return nil, nil, 0, err
+		}
+	}
+	if at != size {
+		return nil, nil, 0, fmt.Errorf("%w: spill bucket is %d bytes, read %d", ErrCorrupt, size, at)
+	}
+	// Read once: gone at once, so the system need not write it back.
+	for _, s := range spills {
+		if s.names[i] != "" {
+			s.fs.Remove(s.names[i])
+			s.names[i] = ""
+		}
 	}
 	// Locate the records, and the prefix all their keys share.
 	idx := bs.idx[:0]
 	var first []byte
-	common := 0
 	for off := 0; off < len(buf); {
 		kl, n1 := binary.Uvarint(buf[off:])
 		if n1 <= 0 {
-			return nil, fmt.Errorf("%w: spill record", ErrCorrupt)
+			return nil, nil, 0, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
 		vl, n2 := binary.Uvarint(buf[off+n1:])
 		if n2 <= 0 || uint64(len(buf)-off) < uint64(n1+n2)+kl+vl {
-			return nil, fmt.Errorf("%w: spill record", ErrCorrupt)
+			return nil, nil, 0, fmt.Errorf("%w: spill record", ErrCorrupt)
 		}
 		off += n1 + n2
 		k := buf[off : off+int(kl)]
@@ -168,8 +198,10 @@ func (bs *bucketSorter) sortedBucket(spills []*spill, i int) ([]kv, error) {
 	for j := range idx {
 		idx[j].fill(buf, common)
 	}
-	bs.tmp = slices.Grow(bs.tmp[:0], len(idx))[:len(idx)]
-	idx, bs.tmp = radixSortRecs(idx, bs.tmp)
+	if cap(bs.tmp) < len(idx) {
+		bs.tmp = make([]sortRec, len(idx), cap(idx))
+	}
+	idx, bs.tmp = radixSortRecs(idx, bs.tmp[:len(idx)])
 	bs.idx = idx
 	// Records whose first 24 bytes after the common prefix are equal are
 	// ordered by the rest of their keys.
@@ -185,13 +217,7 @@ func (bs *bucketSorter) sortedBucket(spills []*spill, i int) ([]kv, error) {
 		}
 		lo = hi
 	}
-	recs := slices.Grow(bs.recs[:0], len(idx))
-	for _, r := range idx {
-		end := r.off + r.kl
-		recs = append(recs, kv{buf[r.off:end], buf[end : end+r.vl]})
-	}
-	bs.recs = recs
-	return recs, nil
+	return buf, idx, common, nil
 }
 
 // radixSortRecs sorts recs by k: an LSD radix sort, a byte a
