@@ -282,6 +282,28 @@ func FuzzHistoryValue(f *testing.F) {
 	})
 }
 
+// FuzzNameCacheKeys checks that the cache, which folds the first and the
+// middle name apart, makes the keys that folding the given names together
+// makes.
+func FuzzNameCacheKeys(f *testing.F) {
+	f.Add("Jens Peter", "Møller-Hansen", "Ærø")
+	f.Add("", "Ib", "O'Neil")
+	f.Add(" -Åse ", "", "de la Cour")
+	f.Add("Zoë", "  ", "Ünal")
+	var c nameCache
+	f.Fuzz(func(t *testing.T, first, middle, last string) {
+		n := Name{First: first, Middle: middle, Last: last}
+		p := pnr.MustParse("0101701234")
+		wantF, wantP := nameKeys(n, p)
+		for range 2 { // computed, then from the cache
+			gotF, gotP := c.keys(n, p, nil, nil)
+			if !bytes.Equal(gotF, wantF) || !bytes.Equal(gotP, wantP) {
+				t.Fatalf("%q %q %q: cache keys %q %q, want %q %q", first, middle, last, gotF, gotP, wantF, wantP)
+			}
+		}
+	})
+}
+
 func FuzzDecodeEvent(f *testing.F) {
 	for i, p := range fuzzPersons() {
 		ev := &Event{Seq: uint64(i + 1), Kind: Kinds()[i], PNR: p.PNR, Related: p.Children, Effective: 20260302,

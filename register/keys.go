@@ -161,10 +161,20 @@ func prefixEnd(prefix []byte) []byte {
 // appendNameKey is tag | last | 0x00 | given | 0x00 | pnr. Folded names
 // hold no 0x00, so the separator keeps whole last names together.
 func appendNameKey(dst []byte, tag byte, last, given string, p pnr.PNR) []byte {
+	return appendNameKey2(dst, tag, last, given, "", p)
+}
+
+// appendNameKey2 is appendNameKey with the given names in two parts, to
+// be joined by a space when both are there.
+func appendNameKey2(dst []byte, tag byte, last, given1, given2 string, p pnr.PNR) []byte {
 	dst = append(dst, tag)
 	dst = append(dst, last...)
 	dst = append(dst, 0)
-	dst = append(dst, given...)
+	dst = append(dst, given1...)
+	if given1 != "" && given2 != "" {
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, given2...)
 	dst = append(dst, 0)
 	return p.AppendKey(dst)
 }

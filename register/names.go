@@ -135,9 +135,11 @@ func nameKeys(n Name, p pnr.PNR) (folded, phonetic []byte) {
 
 // nameCache remembers the folded and sound forms of names seen before (a
 // bulk load meets the same names again and again). A nil cache computes.
+// It holds single names (a last, a first, a middle name), not the given
+// names together: there are far fewer of those, so the map stays small
+// enough to stay in the processor's cache.
 type nameCache struct {
 	forms map[string]nameForms
-	buf   []byte // the name being looked up
 }
 
 // nameForms are a name folded (FoldName) and the sound of the folded name
@@ -152,15 +154,14 @@ func formsOf(s string) nameForms {
 // maxNameCache bounds a nameCache (a few MiB).
 const maxNameCache = 1 << 18
 
-// get returns the forms of the name b.
-func (c *nameCache) get(b []byte) nameForms {
-	if v, ok := c.forms[string(b)]; ok { // no allocation for the lookup
+// get returns the forms of the name s.
+func (c *nameCache) get(s string) nameForms {
+	if v, ok := c.forms[s]; ok {
 		return v
 	}
 	if c.forms == nil {
 		c.forms = map[string]nameForms{}
 	}
-	s := string(b)
 	v := formsOf(s)
 	if len(c.forms) < maxNameCache {
 		c.forms[s] = v
@@ -170,16 +171,16 @@ func (c *nameCache) get(b []byte) nameForms {
 
 // keys appends the folded and the sound key of n for p to fdst and pdst.
 func (c *nameCache) keys(n Name, p pnr.PNR, fdst, pdst []byte) (folded, phonetic []byte) {
-	var last, given nameForms
 	if c == nil {
-		last, given = formsOf(n.Last), formsOf(n.First+" "+n.Middle)
-	} else {
-		c.buf = append(c.buf[:0], n.Last...)
-		last = c.get(c.buf)
-		c.buf = append(append(append(c.buf[:0], n.First...), ' '), n.Middle...)
-		given = c.get(c.buf)
+		last, given := formsOf(n.Last), formsOf(n.First+" "+n.Middle)
+		folded = appendNameKey(fdst, tagName, last.fold, given.fold, p)
+		phonetic = appendNameKey(pdst, tagPhonetic, last.sound, given.sound, p)
+		return folded, phonetic
 	}
-	folded = appendNameKey(fdst, tagName, last.fold, given.fold, p)
-	phonetic = appendNameKey(pdst, tagPhonetic, last.sound, given.sound, p)
+	// Folding works word by word, so the given names fold (and sound) as
+	// the first name's words followed by the middle name's.
+	last, first, middle := c.get(n.Last), c.get(n.First), c.get(n.Middle)
+	folded = appendNameKey2(fdst, tagName, last.fold, first.fold, middle.fold, p)
+	phonetic = appendNameKey2(pdst, tagPhonetic, last.sound, first.sound, middle.sound, p)
 	return folded, phonetic
 }
