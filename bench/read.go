@@ -70,6 +70,17 @@ type fieldParser struct {
 	col  []int // the row index of each column
 	err  error
 	line int
+	slab []register.Person // persons are allocated a slab at a time
+}
+
+// newPerson returns a zero person from the slab.
+func (fp *fieldParser) newPerson() *register.Person {
+	if len(fp.slab) == 0 {
+		fp.slab = make([]register.Person, 512)
+	}
+	p := &fp.slab[0]
+	fp.slab = fp.slab[1:]
+	return p
 }
 
 func (fp *fieldParser) fail(name, why string) {
@@ -159,7 +170,8 @@ func readPopulation(dir string, perr *error) iter.Seq[*register.Person] {
 }
 
 func (fp *fieldParser) person() *register.Person {
-	p := &register.Person{PNR: fp.pnr(colPNR), BirthDate: fp.date(colBirthDate), StatusFrom: fp.date(colStatusFrom)}
+	p := fp.newPerson()
+	p.PNR, p.BirthDate, p.StatusFrom = fp.pnr(colPNR), fp.date(colBirthDate), fp.date(colStatusFrom)
 	sex, err := pnr.ParseSex(fp.str(colSex))
 	if err != nil {
 		fp.fail("sex", "not M or F")
