@@ -255,13 +255,18 @@ func FuzzDecodeEntry(f *testing.F) {
 // bundle: it never panics, refuses with ErrCorrupt, and what it accepts
 // re-encodes to entries that decode the same.
 func FuzzHistoryValue(f *testing.F) {
-	bundle := []byte{loadBundle}
+	var loaded []Entry
 	for i, h := range fuzzEntries() {
 		f.Add(appendEntry(nil, &h), uint64(i*1000), uint8(i))
-		bundle = appendLenPrefixed(bundle, &h)
+		h.Registered, h.Marker, h.Target = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), MarkNone, 0
+		loaded = append(loaded, h)
+	}
+	bundle, err := appendLoadBundle(nil, loaded)
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Add(bundle, uint64(0), uint8(0))
-	f.Add([]byte{loadBundle, 0, 1}, uint64(0), uint8(0))
+	f.Add([]byte{loadBundle, 0, 0, 0, 0, 0, 0, 0, 1, 0}, uint64(0), uint8(0))
 	f.Fuzz(func(t *testing.T, b []byte, seq uint64, ord uint8) {
 		var hs []Entry
 		var err error
@@ -269,6 +274,16 @@ func FuzzHistoryValue(f *testing.F) {
 		if err != nil {
 			mustCorrupt(t, b, err)
 			return
+		}
+		if len(b) > 0 && b[0] == loadBundle {
+			again, err := appendLoadBundle(nil, hs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			more, err := appendEntries(nil, again, 0, 0)
+			if err != nil || !reflect.DeepEqual(more, hs) {
+				t.Fatalf("a bundle does not decode as it was encoded: %v", err)
+			}
 		}
 		for i, h := range hs {
 			if len(b) > 0 && b[0] == loadBundle && (h.Seq != 0 || h.Ord != uint8(i)) {

@@ -84,14 +84,20 @@ func appendEntry(dst []byte, h *Entry) []byte {
 	e.date(h.To)
 	e.u8(uint8(h.Marker))
 	e.uvarint(h.Target)
+	appendFact(&e, h)
+	return e.b
+}
+
+// appendFact writes what the entry records of its fact.
+func appendFact(e *enc, h *Entry) {
 	switch h.Fact {
 	case FactStatus:
 		e.u8(uint8(h.Status))
 	case FactName:
-		appendName(&e, h.Name)
+		appendName(e, h.Name)
 	case FactAddress:
 		e.address(h.Address)
-		appendForeign(&e, h.Foreign)
+		appendForeign(e, h.Foreign)
 	case FactCivil:
 		e.u8(uint8(h.Civil))
 		e.pnr(h.Spouse)
@@ -104,7 +110,6 @@ func appendEntry(dst []byte, h *Entry) []byte {
 		e.pnr(h.Child)
 		e.u8(boolByte(h.On))
 	}
-	return e.b
 }
 
 func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
@@ -119,14 +124,20 @@ func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
 	h.To = d.date()
 	h.Marker = Marker(d.u8())
 	h.Target = d.uvarint()
+	decodeFact(&d, &h)
+	return h, d.err("history entry")
+}
+
+// decodeFact reads what the entry records of its fact h.Fact.
+func decodeFact(d *dec, h *Entry) {
 	switch h.Fact {
 	case FactStatus:
 		h.Status = Status(d.u8())
 	case FactName:
-		h.Name = decodeName(&d)
+		h.Name = decodeName(d)
 	case FactAddress:
 		h.Address = d.address()
-		h.Foreign = decodeForeign(&d)
+		h.Foreign = decodeForeign(d)
 	case FactCivil:
 		h.Civil = Civil(d.u8())
 		h.Spouse = d.pnr()
@@ -143,15 +154,44 @@ func decodeEntry(b []byte, seq uint64, ord uint8) (Entry, error) {
 			d.fail = "fact"
 		}
 	}
-	return h, d.err("history entry")
 }
 
 // loadBundle opens the history value of a bulk-loaded person: all its
-// loaded entries under one key (sequence 0, ord 0), each as a big-endian
-// u16 length and the entry, in ord order. A single entry's value opens with
-// entryVersion instead. One key a person, not one an entry, makes the load
-// and every scan of the history pass over a sixth of the keys.
+// loaded entries under one key (sequence 0, ord 0). A single entry's value
+// opens with entryVersion instead. One key a person, not one an entry,
+// makes the load and every scan of the history pass over a sixth of the
+// keys. The entries of a load share their registration time and carry no
+// correction marker, so the bundle holds them once:
+//
+//	loadBundle | registered u64 | entry...
+//	entry: length uvarint | fact u8 | from u32 | to u32 | the fact's fields
 const loadBundle = 2
+
+// appendLoadBundle appends the load bundle of es, in ord order. Every
+// entry must have the registration time of the first and no marker.
+func appendLoadBundle(dst []byte, es []Entry) ([]byte, error) {
+	if len(es) == 0 || len(es) > math.MaxUint8+1 {
+		return dst, fmt.Errorf("register: a load bundle of %d entries", len(es))
+	}
+	e := enc{dst}
+	e.u8(loadBundle)
+	e.u64(uint64(es[0].Registered.UnixNano()))
+	var one enc
+	for i := range es {
+		h := &es[i]
+		if !h.Registered.Equal(es[0].Registered) || h.Marker != MarkNone || h.Target != 0 {
+			return dst, fmt.Errorf("register: entry %d does not fit a load bundle", i)
+		}
+		one.b = one.b[:0]
+		one.u8(uint8(h.Fact))
+		one.date(h.From)
+		one.date(h.To)
+		appendFact(&one, h)
+		e.uvarint(uint64(len(one.b)))
+		e.b = append(e.b, one.b...)
+	}
+	return e.b, nil
+}
 
 // appendEntries decodes the history value v stored under (seq, ord) onto
 // dst: one entry, or the entries of a load bundle.
@@ -163,23 +203,31 @@ func appendEntries(dst []Entry, v []byte, seq uint64, ord uint8) ([]Entry, error
 		}
 		return append(dst, h), nil
 	}
-	if seq != 0 || ord != 0 || len(v) == 1 {
-		return dst, fmt.Errorf("%w: history load bundle", ErrCorrupt)
+	if seq != 0 || ord != 0 {
+		return dst, fmt.Errorf("%w: history load bundle under seq %d ord %d", ErrCorrupt, seq, ord)
 	}
-	v = v[1:]
-	for i := 0; len(v) > 0; i++ {
-		if i > math.MaxUint8 || len(v) < 2 || len(v)-2 < int(v[0])<<8|int(v[1]) {
-			return dst, fmt.Errorf("%w: history load bundle", ErrCorrupt)
+	d := dec{b: v[1:]}
+	regT := time.Unix(0, int64(d.u64())).UTC()
+	if d.fail == "" && len(d.b) == 0 {
+		d.fail = "entry count"
+	}
+	for i := 0; d.fail == "" && len(d.b) > 0; i++ {
+		if i > math.MaxUint8 {
+			d.fail = "entry count"
+			break
 		}
-		l := int(v[0])<<8 | int(v[1])
-		h, err := decodeEntry(v[2:2+l], 0, uint8(i))
-		if err != nil {
+		one := dec{b: d.take(d.count(len(d.b)), "entry")}
+		h := Entry{Ord: uint8(i), Registered: regT, Marker: MarkNone}
+		h.Fact = Fact(one.u8())
+		h.From = one.date()
+		h.To = one.date()
+		decodeFact(&one, &h)
+		if err := one.err("history load bundle entry"); err != nil {
 			return dst, err
 		}
 		dst = append(dst, h)
-		v = v[2+l:]
 	}
-	return dst, nil
+	return dst, d.err("history load bundle")
 }
 
 func boolByte(b bool) uint8 {

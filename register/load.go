@@ -231,10 +231,9 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 	b.rec = appendPerson(b.rec[:0], snap)
 	v := binary.AppendUvarint(b.val[:0], uint64(len(b.rec)))
 	v = append(v, b.rec...)
-	v = append(v, loadBundle)
-	for i := range es {
-		es[i].Ord = uint8(i)
-		v = appendLenPrefixed(v, &es[i])
+	v, err := appendLoadBundle(v, es)
+	if err != nil {
+		return err
 	}
 	b.val = v
 	var key [pnrLen]byte
@@ -260,15 +259,6 @@ func (b *loadBuffers) add(in *Person, regT time.Time) error {
 		return err
 	}
 	return b.names[1].add(b.pkey, nil)
-}
-
-func appendLenPrefixed(dst []byte, h *Entry) []byte {
-	n := len(dst)
-	dst = append(dst, 0, 0)
-	dst = appendEntry(dst, h)
-	l := len(dst) - n - 2
-	dst[n], dst[n+1] = byte(l>>8), byte(l)
-	return dst
 }
 
 // loadEntries derives the history entries of a loaded person.
