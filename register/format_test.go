@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -172,5 +174,34 @@ func TestLoadBundleReadsAsEntries(t *testing.T) {
 	}
 	if !reflect.DeepEqual(history1, history) || !reflect.DeepEqual(asOf1, asOf) {
 		t.Fatalf("a format 1 history reads otherwise than the bundle:\n%+v\n%+v", history1, history)
+	}
+}
+
+// A load bundle's entries of any length (an entry's length takes a second
+// byte from 128 bytes) decode as they were written.
+func TestLoadBundleEntryLengths(t *testing.T) {
+	regT := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	var es []Entry
+	for _, n := range []int{0, 1, 100, 114, 115, 116, 200, 20000} {
+		es = append(es, Entry{Fact: FactName, From: 20200101, Registered: regT, Marker: MarkNone,
+			Name: Name{Last: strings.Repeat("x", n), First: "A"}})
+	}
+	es = append(es, Entry{Fact: FactStatus, From: 19800402, Registered: regT, Marker: MarkNone, Status: StatusActive})
+	b, err := appendLoadBundle([]byte("prefix"), es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendEntries(nil, b[len("prefix"):], 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range es {
+		es[i].Ord = uint8(i)
+	}
+	if !reflect.DeepEqual(got, es) {
+		t.Fatalf("bundle decodes as\n%+v\nwant\n%+v", got, es)
+	}
+	if _, err := appendLoadBundle(nil, []Entry{{Fact: FactStatus, Registered: regT, Marker: MarkCorrects}}); err == nil {
+		t.Fatal("a correction went into a load bundle")
 	}
 }

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"time"
@@ -176,19 +177,29 @@ func appendLoadBundle(dst []byte, es []Entry) ([]byte, error) {
 	e := enc{dst}
 	e.u8(loadBundle)
 	e.u64(uint64(es[0].Registered.UnixNano()))
-	var one enc
 	for i := range es {
 		h := &es[i]
 		if !h.Registered.Equal(es[0].Registered) || h.Marker != MarkNone || h.Target != 0 {
 			return dst, fmt.Errorf("register: entry %d does not fit a load bundle", i)
 		}
-		one.b = one.b[:0]
-		one.u8(uint8(h.Fact))
-		one.date(h.From)
-		one.date(h.To)
-		appendFact(&one, h)
-		e.uvarint(uint64(len(one.b)))
-		e.b = append(e.b, one.b...)
+		// The entry is written after a one-byte length, which is moved
+		// on for the rare entry of 128 bytes or more.
+		at := len(e.b)
+		e.u8(0)
+		e.u8(uint8(h.Fact))
+		e.date(h.From)
+		e.date(h.To)
+		appendFact(&e, h)
+		n := len(e.b) - at - 1
+		if n < 0x80 {
+			e.b[at] = byte(n)
+			continue
+		}
+		var l [binary.MaxVarintLen64]byte
+		ll := binary.PutUvarint(l[:], uint64(n))
+		e.b = append(e.b, l[:ll-1]...)
+		copy(e.b[at+ll:], e.b[at+1:at+1+n])
+		copy(e.b[at:], l[:ll])
 	}
 	return e.b, nil
 }
