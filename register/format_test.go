@@ -133,14 +133,19 @@ func TestLoadBundleReadsAsEntries(t *testing.T) {
 			t.Fatalf("entry %d: seq/ord %d/%d", i, h.Seq, h.Ord)
 		}
 	}
-	history, err := f.r.History(p)
-	if err != nil {
-		t.Fatal(err)
+	// What a reader sees of the person: its history and the person now.
+	read := func() ([]Entry, *Person) {
+		history, err := f.r.History(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asOf, err := f.r.AsOf(p, f.today(), f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return history, asOf
 	}
-	asOf, err := f.r.AsOf(p, f.today(), f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	history, asOf := read()
 
 	// The same person written as format 1 wrote it: a key per entry.
 	b := f.r.db.NewBatch()
@@ -164,14 +169,7 @@ func TestLoadBundleReadsAsEntries(t *testing.T) {
 	}) {
 		t.Fatalf("format 1 entries differ from the bundle's:\n%+v\n%+v", single, bundled)
 	}
-	history1, err := f.r.History(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asOf1, err := f.r.AsOf(p, f.today(), f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	history1, asOf1 := read()
 	if !reflect.DeepEqual(history1, history) || !reflect.DeepEqual(asOf1, asOf) {
 		t.Fatalf("a format 1 history reads otherwise than the bundle:\n%+v\n%+v", history1, history)
 	}

@@ -156,6 +156,9 @@ const maxNameCache = 1 << 18
 
 // get returns the forms of the name s.
 func (c *nameCache) get(s string) nameForms {
+	if c == nil {
+		return formsOf(s)
+	}
 	if v, ok := c.forms[s]; ok {
 		return v
 	}
@@ -171,12 +174,6 @@ func (c *nameCache) get(s string) nameForms {
 
 // keys appends the folded and the sound key of n for p to fdst and pdst.
 func (c *nameCache) keys(n Name, p pnr.PNR, fdst, pdst []byte) (folded, phonetic []byte) {
-	if c == nil {
-		last, given := formsOf(n.Last), formsOf(n.First+" "+n.Middle)
-		folded = appendNameKey(fdst, tagName, last.fold, given.fold, p)
-		phonetic = appendNameKey(pdst, tagPhonetic, last.sound, given.sound, p)
-		return folded, phonetic
-	}
 	// Folding works word by word, so the given names fold (and sound) as
 	// the first name's words followed by the middle name's.
 	last, first, middle := c.get(n.Last), c.get(n.First), c.get(n.Middle)

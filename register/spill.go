@@ -124,7 +124,7 @@ type bucketSorter struct {
 // (sortRec.key and sortRec.value read them), and the length of the prefix
 // every key shares.
 func (bs *bucketSorter) sortedBucket(spills []*spill, i int) (buf []byte, recs []sortRec, common int, err error) {
-	files := make([]vfs.File, 0, len(spills))
+	files, sizes := make([]vfs.File, 0, len(spills)), make([]int, 0, len(spills))
 	defer func() {
 		for _, f := range files {
 			f.Close()
@@ -144,6 +144,7 @@ func (bs *bucketSorter) sortedBucket(spills []*spill, i int) (buf []byte, recs [
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		sizes = append(sizes, int(st.Size()))
 		size += int(st.Size())
 	}
 	if size > math.MaxUint32 {
@@ -156,15 +157,11 @@ func (bs *bucketSorter) sortedBucket(spills []*spill, i int) (buf []byte, recs [
 	}
 	buf = bs.buf[:size]
 	at := 0
-	for _, f := range files {
-		n, err := io.ReadFull(f, buf[at:])
-		at += n
-		if err != nil && err != io.ErrUnexpectedEOF {
+	for j, f := range files {
+		if _, err := io.ReadFull(f, buf[at:at+sizes[j]]); err != nil {
 			return nil, nil, 0, err
 		}
-	}
-	if at != size {
-		return nil, nil, 0, fmt.Errorf("%w: spill bucket is %d bytes, read %d", ErrCorrupt, size, at)
+		at += sizes[j]
 	}
 	// Read once: gone at once, so the system need not write it back.
 	for _, s := range spills {
