@@ -45,8 +45,9 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return badField("date", err)
 	}
-	if day > date.InCopenhagen(s.clock()) {
-		return &fieldError{field: "date", reason: "is in the future", err: register.ErrInvalid}
+	open, err := s.dayClosed(day, c.r.URL.Query().Get("partial"))
+	if err != nil {
+		return err
 	}
 	f, err := extract.ParseFormat(c.r.URL.Query().Get("format"))
 	if err != nil {
@@ -77,9 +78,59 @@ func (s *Server) changeExtract(c *call) error {
 	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, day, f)+`"`)
 	c.w.Header().Set("X-Extract-Persons", strconv.Itoa(st.Persons))
 	c.w.Header().Set("X-Extract-Records", strconv.Itoa(st.Records))
+	if open {
+		c.w.Header().Set("X-Extract-Partial", "true")
+	}
 	c.status = http.StatusOK
 	http.ServeContent(c.w, c.r, "", time.Time{}, tmp)
 	return nil
+}
+
+// Errors of a change extract asked for too early.
+var (
+	errDayNotEnded   = errors.New("api: the day has not ended")
+	errDayNotStarted = errors.New("api: the day has not begun")
+)
+
+// openDayError refuses the change extract of a day that has not ended:
+// the problem says when it closes (closes_at).
+type openDayError struct {
+	err    error // errDayNotEnded or errDayNotStarted
+	closes time.Time
+}
+
+func (e *openDayError) Error() string {
+	if e.err == errDayNotStarted {
+		return "the day is in the future; its change extract can be had from " + e.closes.Format(time.RFC3339)
+	}
+	return "the day closes at " + e.closes.Format(time.RFC3339) +
+		"; ask with partial=true for what is registered so far"
+}
+
+func (e *openDayError) Unwrap() error { return e.err }
+
+// dayClosed refuses the change extract of a day that has not ended by the
+// server's clock (Copenhagen time), unless partial is "true"; a day in
+// the future is refused even so, as nothing of it can be registered yet.
+// open tells that the day is today, asked for as partial.
+func (s *Server) dayClosed(day date.Date, partial string) (open bool, err error) {
+	var ok bool
+	switch partial {
+	case "", "false":
+	case "true":
+		ok = true
+	default:
+		return false, &fieldError{field: "partial", reason: "must be true or false", err: register.ErrInvalid}
+	}
+	today := date.InCopenhagen(s.clock())
+	closes := day.AddDays(1).StartIn(date.Copenhagen)
+	switch {
+	case day > today:
+		return false, &openDayError{err: errDayNotStarted, closes: closes}
+	case day == today && !ok:
+		return false, &openDayError{err: errDayNotEnded, closes: closes}
+	}
+	return day == today, nil
 }
 
 // statusJob is one status extract being made or made.
