@@ -147,9 +147,11 @@ type statusJob struct {
 	Started    time.Time        `json:"started"`
 	Finished   *time.Time       `json:"finished,omitempty"`
 	path       string
+	counted    date.Date // the day its bytes count on
 }
 
-// jobs runs status extracts in the background, one file each in dir.
+// jobs runs status extracts in the background, one file each in dir,
+// within each subscriber's limits (extractlimit.go).
 type jobs struct {
 	mu   sync.Mutex
 	dir  string
@@ -157,11 +159,24 @@ type jobs struct {
 	wg   sync.WaitGroup
 	stop context.CancelFunc
 	ctx  context.Context
+
+	maxJobs  int   // running at once per subscriber; 0: no limit
+	maxBytes int64 // bytes per subscriber and Copenhagen day; 0: no limit
+	use      map[string]*usage
 }
 
-func newJobs(dir string) *jobs {
+// newJobs makes the jobs of dir; maxJobs and maxBytes are 0 for the
+// default limits and negative for none.
+func newJobs(dir string, maxJobs int, maxBytes int64) *jobs {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &jobs{dir: dir, all: map[string]*statusJob{}, ctx: ctx, stop: cancel}
+	if maxJobs == 0 {
+		maxJobs = DefaultStatusExtractJobs
+	}
+	if maxBytes == 0 {
+		maxBytes = DefaultStatusExtractBytes
+	}
+	return &jobs{dir: dir, all: map[string]*statusJob{}, ctx: ctx, stop: cancel,
+		maxJobs: max(maxJobs, 0), maxBytes: max(maxBytes, 0), use: map[string]*usage{}}
 }
 
 // close cancels the running extracts and waits for them.
@@ -213,12 +228,22 @@ func (s *Server) postStatusExtract(c *call) error {
 	if s.jobs.dir == "" {
 		return fmt.Errorf("%w: no extract directory", register.ErrUnavailable)
 	}
+	now := s.clock()
+	counted, err := s.jobs.reserve(b.Subscriber, est.Bytes, now)
+	var le *limitError
+	if errors.As(err, &le) && le.retry > 0 {
+		c.w.Header().Set("Retry-After", le.retryAfter())
+	}
+	if err != nil {
+		return err
+	}
 	var rb [8]byte
 	rand.Read(rb[:])
 	job := &statusJob{ID: hex.EncodeToString(rb[:]), Subscriber: b.Subscriber, Date: on, Format: f, Status: "running",
-		Estimate: est, Started: s.clock().UTC()}
+		Estimate: est, Started: now.UTC(), counted: counted}
 	job.path = filepath.Join(s.jobs.dir, job.ID+"."+string(f))
 	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusAccepted}); err != nil {
+		s.jobs.release(job.Subscriber, counted, est.Bytes, 0)
 		return err
 	}
 	s.jobs.mu.Lock()
@@ -236,6 +261,7 @@ func (s *Server) runStatus(job *statusJob) {
 	defer s.jobs.wg.Done()
 	fail := func(err error) {
 		s.log.Error("api: status extract failed", "extract", job.ID, "err", err)
+		s.jobs.release(job.Subscriber, job.counted, job.Estimate.Bytes, 0)
 		s.jobs.mu.Lock()
 		job.Status, job.Error = "failed", "the extract could not be made"
 		now := s.clock().UTC()
@@ -266,6 +292,7 @@ func (s *Server) runStatus(job *statusJob) {
 		fail(err)
 		return
 	}
+	s.jobs.release(job.Subscriber, job.counted, job.Estimate.Bytes, st.Bytes)
 	s.jobs.mu.Lock()
 	job.Status, job.Stats, job.Done = "done", &st, st.Persons
 	now := s.clock().UTC()

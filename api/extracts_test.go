@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"cpr/api"
 	"cpr/date"
 	"cpr/extract/p12170"
 )
@@ -127,4 +129,94 @@ func TestChangeExtractOpenDay(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runStatusJob starts a status extract and waits for it; it returns the
+// 202 answer's estimate and the finished job's real size.
+func runStatusJob(t *testing.T, h *harness, a answer) (estimate, wrote int64) {
+	t.Helper()
+	var job struct {
+		ID       string `json:"id"`
+		Status   string `json:"status"`
+		Estimate struct {
+			Bytes int64 `json:"bytes"`
+		} `json:"estimate"`
+		Stats *struct {
+			Bytes int64 `json:"bytes"`
+		} `json:"stats"`
+	}
+	ok(t, a, http.StatusAccepted, &job)
+	estimate = job.Estimate.Bytes
+	deadline := time.Now().Add(30 * time.Second)
+	for job.Status == "running" && time.Now().Before(deadline) {
+		ok(t, h.get(t, "/v1/status-extracts/"+job.ID, uSubscriber), http.StatusOK, &job)
+	}
+	if job.Status != "done" || job.Stats == nil {
+		t.Fatalf("status extract %s: %s", job.ID, job.Status)
+	}
+	return estimate, job.Stats.Bytes
+}
+
+// TestStatusExtractByteBudget: a subscriber's status extracts of a day
+// count against its byte budget, the estimate at the start and the real
+// size once made; the one that would pass the budget is refused with 429,
+// problem+json and Retry-After until the budget renews at midnight
+// (Copenhagen); one larger than the whole budget is 422; after midnight
+// the subscriber may start again.
+func TestStatusExtractByteBudget(t *testing.T) {
+	const budget = 4000
+	h := startHarness(t, func(o *api.Options) { o.StatusExtractBytes = budget })
+	body := map[string]any{"name": "Marks", "kind": "public", "task_number": 7, "scope": []string{"address", "name"},
+		"circle": map[string]any{"marks": true}}
+	if a := h.do(t, "PUT", "/v1/subscribers/sub-one", uAdmin, body); a.Status != http.StatusCreated {
+		t.Fatalf("put subscriber: %d %s", a.Status, a.Body)
+	}
+	p := h.pick(t, "a marked person", adult)
+	ok(t, h.do(t, "POST", "/v1/subscribers/sub-one/marks", uAdmin, map[string]any{"marks": []map[string]string{
+		{"pnr": p.PNR.String(), "key": "K1"}}}), http.StatusOK, nil)
+	start := map[string]any{"subscriber": "sub-one", "format": "jsonl"}
+
+	var spent int64
+	refused := false
+	for i := 0; i < 20 && !refused; i++ {
+		a := h.do(t, "POST", "/v1/status-extracts", uSubscriber, start)
+		if a.Status == http.StatusTooManyRequests {
+			refused = true
+			p := wantProblem(t, a, http.StatusTooManyRequests, "extract_budget_spent", "")
+			if got := a.Header.Get("Retry-After"); got != "50400" { // 10:00 to midnight
+				t.Errorf("Retry-After %q, want 50400", got)
+			}
+			if !strings.Contains(p.Detail, "2026-03-03T00:00:00+01:00") {
+				t.Errorf("detail %q does not say when the budget renews", p.Detail)
+			}
+			// What the finished jobs really wrote is what the day counts.
+			if !strings.Contains(p.Detail, fmt.Sprintf("; %d of the daily budget", spent)) {
+				t.Errorf("detail %q, want %d bytes spent", p.Detail, spent)
+			}
+			t.Logf("refused after %d jobs: %s", i, p.Detail)
+			break
+		}
+		est, wrote := runStatusJob(t, h, a)
+		if spent+est > budget {
+			t.Fatalf("job %d accepted: %d spent + %d estimated passes the budget of %d", i, spent, est, budget)
+		}
+		spent += wrote
+	}
+	if !refused {
+		t.Fatalf("20 status extracts of %d bytes in all, none refused", spent)
+	}
+	// Larger than the whole budget: never, so 422 and no Retry-After.
+	other := map[string]any{"name": "All", "kind": "public", "task_number": 8, "scope": []string{"address", "name"}}
+	if a := h.do(t, "PUT", "/v1/subscribers/sub-all", uAdmin, other); a.Status != http.StatusCreated {
+		t.Fatalf("put subscriber: %d %s", a.Status, a.Body)
+	}
+	a := h.do(t, "POST", "/v1/status-extracts", uAdmin, map[string]any{"subscriber": "sub-all", "format": "jsonl"})
+	wantProblem(t, a, http.StatusUnprocessableEntity, "extract_over_budget", "")
+	if a.Header.Get("Retry-After") != "" {
+		t.Errorf("Retry-After %q on an extract that never fits", a.Header.Get("Retry-After"))
+	}
+
+	// A new day, a new budget.
+	h.clock.Set(time.Date(2026, 3, 3, 0, 0, 1, 0, date.Copenhagen))
+	runStatusJob(t, h, h.do(t, "POST", "/v1/status-extracts", uSubscriber, start))
 }

@@ -35,6 +35,9 @@ type serveConfig struct {
 	natsURL     string
 	natsUser    string
 	natsPass    string
+	// Limits of status extracts per subscriber (api.Options).
+	extractJobs  int
+	extractBytes int64
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -51,6 +54,8 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.natsURL, "nats-url", os.Getenv("CPR_NATS_URL"), "use this external NATS server or cluster instead of the embedded one (env CPR_NATS_URL)")
 	fs.StringVar(&c.natsUser, "nats-user", os.Getenv("CPR_NATS_USER"), "user on the external NATS (env CPR_NATS_USER)")
 	fs.StringVar(&c.natsPass, "nats-password", os.Getenv("CPR_NATS_PASSWORD"), "password on the external NATS (env CPR_NATS_PASSWORD)")
+	fs.IntVar(&c.extractJobs, "status-extract-jobs", int(envInt64("CPR_STATUS_EXTRACT_JOBS", api.DefaultStatusExtractJobs)), "status extracts one subscriber may have running at once; -1: no limit (env CPR_STATUS_EXTRACT_JOBS)")
+	fs.Int64Var(&c.extractBytes, "status-extract-bytes", envInt64("CPR_STATUS_EXTRACT_BYTES", api.DefaultStatusExtractBytes), "bytes of status extracts one subscriber may start a day (Copenhagen); -1: no limit (env CPR_STATUS_EXTRACT_BYTES)")
 	return fs, c
 }
 
@@ -125,6 +130,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
 		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts"),
 		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin,
+		StatusExtractJobs: c.extractJobs, StatusExtractBytes: c.extractBytes,
 		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
@@ -161,6 +167,15 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
+	}
+	return def
+}
+
+// envInt64 is an integer from the environment, -1 included (no limit).
+func envInt64(name string, def int64) int64 {
+	var n int64
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && (n > 0 || n == -1) {
+		return n
 	}
 	return def
 }
