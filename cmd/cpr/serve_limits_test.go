@@ -3,9 +3,38 @@ package main
 import (
 	"io"
 	"testing"
+	"time"
 
 	"cpr/api"
+	"cpr/events"
 )
+
+// TestServeRelayStallAfter: how long the event stream may lag before
+// /readyz answers 503 comes from the flag, else CPR_RELAY_STALL_AFTER,
+// else the relay's default.
+func TestServeRelayStallAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		want      time.Duration
+	}{
+		{"default", "", nil, events.DefaultStallAfter},
+		{"environment", "2m", nil, 2 * time.Minute},
+		{"bad environment", "soon", nil, events.DefaultStallAfter},
+		{"flag first", "2m", []string{"-relay-stall-after", "45s"}, 45 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CPR_RELAY_STALL_AFTER", tc.env)
+			fs, c := serveFlags(io.Discard)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if c.relayStallAfter != tc.want {
+				t.Errorf("stall after %v, want %v", c.relayStallAfter, tc.want)
+			}
+		})
+	}
+}
 
 // TestServeStatusExtractLimits: the limits of status extracts come from
 // flags, else CPR_ environment variables, else the API's defaults; -1 is

@@ -1,0 +1,136 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"cpr/access"
+	"cpr/api"
+	"cpr/events"
+)
+
+// serveReadyz serves the API's /readyz with the relay's readiness on a
+// loopback port and returns a function that asks it for its status.
+func serveReadyz(t *testing.T, e *env, relay *events.Relay) func() (int, string) {
+	t.Helper()
+	srv, err := api.New(api.Options{Register: e.reg, Access: access.New(e.reg, access.Options{}),
+		Ready: relay.Ready, Events: func() any { return relay.Status() }, ExtractDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	client := &http.Client{Timeout: 10 * time.Second}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		client.CloseIdleConnections()
+		srv.Close()
+	})
+	url := "http://" + ln.Addr().String() + "/readyz"
+	return func() (int, string) {
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("readyz: %v", err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+}
+
+// TestRelayRecoversFromJetStreamFailure: JetStream stops taking writes
+// while NATS stays up and the relay stays connected (as nats-server does
+// itself on a storage error such as too many open files). Changes are
+// still accepted; once the stream has been behind for StallAfter without
+// catching up, the relay is not ready and /readyz answers 503. When the
+// cause is gone the relay finds where the stream ends by itself, catches
+// up, is ready again, and the stream holds every journal event exactly
+// once, in order.
+func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
+	const stallAfter = 500 * time.Millisecond
+	e := newEnv(t, 2000)
+	relay := startRelay(t, e.reg, e.srv.URL(), func(c *events.RelayConfig) { c.StallAfter = stallAfter })
+	readyz := serveReadyz(t, e, relay)
+	applyMoves(t, e.reg, e.movers, 100, 4, 1)
+	waitCaughtUp(t, relay, e.reg, 30*time.Second)
+	if err := relay.Ready(); err != nil {
+		t.Fatalf("caught up but not ready: %v", err)
+	}
+	if code, body := readyz(); code != http.StatusOK {
+		t.Fatalf("readyz caught up: %d %s", code, body)
+	}
+
+	ns := e.srv.NATS()
+	if err := ns.ShutdownJetStream(); err != nil {
+		t.Fatal(err)
+	}
+	applyMoves(t, e.reg, e.movers, 100, 4, 2)
+	eventually(t, 30*time.Second, func() error {
+		if err := relay.Ready(); !errors.Is(err, events.ErrStalled) {
+			return fmt.Errorf("relay ready with JetStream down: %v, status %+v", err, relay.Status())
+		}
+		return nil
+	})
+	if code, body := readyz(); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with JetStream down: %d %s", code, body)
+	}
+	if st := relay.Status(); st.Lag < 100 || st.Published+st.Lag != st.Journal {
+		t.Fatalf("status with JetStream down: %+v", st)
+	}
+
+	// The cause goes away; changes keep coming meanwhile.
+	if err := ns.EnableJetStream(&server.JetStreamConfig{StoreDir: e.natsDir}); err != nil {
+		t.Fatal(err)
+	}
+	applyMoves(t, e.reg, e.movers, 50, 2, 3)
+	waitCaughtUp(t, relay, e.reg, 60*time.Second)
+	eventually(t, 10*time.Second, func() error {
+		if err := relay.Ready(); err != nil {
+			return err
+		}
+		if code, body := readyz(); code != http.StatusOK {
+			return fmt.Errorf("readyz after recovery: %d %s", code, body)
+		}
+		return nil
+	})
+	_, js := connect(t, e.srv.URL(), registerUser, registerPass)
+	checkStream(t, js, e.reg)
+}
+
+// TestRelayRefillsDeletedStream: an operator deletes CPR_EVENTS while
+// changes come in; the relay makes the stream again by itself and fills it
+// from the start of the journal: every event once, in order.
+func TestRelayRefillsDeletedStream(t *testing.T) {
+	e := newEnv(t, 2000)
+	relay := startRelay(t, e.reg, e.srv.URL())
+	applyMoves(t, e.reg, e.movers, 100, 4, 1)
+	waitCaughtUp(t, relay, e.reg, 30*time.Second)
+	_, js := connect(t, e.srv.URL(), registerUser, registerPass)
+	if err := js.DeleteStream(context.Background(), events.StreamName); err != nil {
+		t.Fatal(err)
+	}
+	applyMoves(t, e.reg, e.movers, 100, 4, 2)
+	waitCaughtUp(t, relay, e.reg, 60*time.Second)
+	if err := relay.Ready(); err != nil {
+		t.Fatalf("caught up but not ready: %v", err)
+	}
+	checkStream(t, js, e.reg)
+}
