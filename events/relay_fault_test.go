@@ -7,10 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"cpr/access"
 	"cpr/api"
@@ -56,17 +57,28 @@ func serveReadyz(t *testing.T, e *env, relay *events.Relay) func() (int, string)
 	}
 }
 
-// TestRelayRecoversFromJetStreamFailure: JetStream stops taking writes
-// while NATS stays up and the relay stays connected (as nats-server does
-// itself on a storage error such as too many open files). Changes are
-// still accepted; once the stream has been behind for StallAfter without
-// catching up, the relay is not ready and /readyz answers 503. When the
-// cause is gone the relay finds where the stream ends by itself, catches
-// up, is ready again, and the stream holds every journal event exactly
-// once, in order.
+// TestRelayRecoversFromJetStreamFailure: JetStream goes off while NATS
+// stays up and the relay stays connected (nats-server turns it off by
+// itself on a storage error while writing), and cannot be turned on again
+// while the cause is there (here: its store directory is replaced by a
+// file). Changes are still accepted; once the stream has been behind for
+// StallAfter without catching up, the relay is not ready and /readyz
+// answers 503. When the cause is gone the server turns JetStream on again
+// by itself, on the same store, the relay finds where the stream ends,
+// catches up, is ready again, and the stream holds every journal event
+// exactly once, in order.
 func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
-	const stallAfter = 500 * time.Millisecond
-	e := newEnv(t, 2000)
+	const stallAfter = 300 * time.Millisecond
+	e := &env{natsDir: filepath.Join(t.TempDir(), "nats"), regDir: filepath.Join(t.TempDir(), "register")}
+	srv, err := events.StartServer(events.ServerConfig{Dir: e.natsDir, Addr: "127.0.0.1:0", Users: testUsers(),
+		ReviveEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	e.srv = srv
+	e.reg = openRegister(t, e.regDir)
+	e.movers = loadPopulation(t, e.reg, 2000, 2026)
 	relay := startRelay(t, e.reg, e.srv.URL(), func(c *events.RelayConfig) { c.StallAfter = stallAfter })
 	readyz := serveReadyz(t, e, relay)
 	applyMoves(t, e.reg, e.movers, 100, 4, 1)
@@ -78,26 +90,43 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 		t.Fatalf("readyz caught up: %d %s", code, body)
 	}
 
+	// The failure, and a cause that stays: the store is not there.
 	ns := e.srv.NATS()
+	store := ns.JetStreamConfig().StoreDir
+	release := e.srv.HoldRevive()
 	if err := ns.ShutdownJetStream(); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Rename(store, store+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(store, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
 	applyMoves(t, e.reg, e.movers, 100, 4, 2)
 	eventually(t, 30*time.Second, func() error {
 		if err := relay.Ready(); !errors.Is(err, events.ErrStalled) {
-			return fmt.Errorf("relay ready with JetStream down: %v, status %+v", err, relay.Status())
+			return fmt.Errorf("relay ready with JetStream off: %v, status %+v", err, relay.Status())
 		}
 		return nil
 	})
-	if code, body := readyz(); code != http.StatusServiceUnavailable {
-		t.Fatalf("readyz with JetStream down: %d %s", code, body)
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "not catching up") {
+		t.Fatalf("readyz with JetStream off: %d %s", code, body)
 	}
 	if st := relay.Status(); st.Lag < 100 || st.Published+st.Lag != st.Journal {
-		t.Fatalf("status with JetStream down: %+v", st)
+		t.Fatalf("status with JetStream off: %+v", st)
+	}
+	if ns.JetStreamEnabled() {
+		t.Fatal("JetStream on again while its store is a file")
 	}
 
 	// The cause goes away; changes keep coming meanwhile.
-	if err := ns.EnableJetStream(&server.JetStreamConfig{StoreDir: e.natsDir}); err != nil {
+	if err := os.Remove(store); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(store+".aside", store); err != nil {
 		t.Fatal(err)
 	}
 	applyMoves(t, e.reg, e.movers, 50, 2, 3)
@@ -111,6 +140,9 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 		}
 		return nil
 	})
+	if got := ns.JetStreamConfig().StoreDir; got != store {
+		t.Errorf("JetStream back on %s, was %s", got, store)
+	}
 	_, js := connect(t, e.srv.URL(), registerUser, registerPass)
 	checkStream(t, js, e.reg)
 }
