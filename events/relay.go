@@ -128,6 +128,13 @@ func StartRelay(cfg RelayConfig) (*Relay, error) {
 				Help: "Journal events not yet acknowledged by the stream."}, func() float64 { return float64(r.Status().Lag) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_published_seq",
 				Help: "Highest journal sequence the stream has acknowledged."}, func() float64 { return float64(r.acked.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_relay_stalled",
+				Help: "1 while the stream is behind the journal and not catching up (/readyz answers 503)."}, func() float64 {
+				if r.Ready() != nil {
+					return 1
+				}
+				return 0
+			}),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_relay_connected",
 				Help: "1 while the relay is connected and in step with the stream."}, func() float64 {
 				if r.Status().Connected {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"cpr/access"
 	"cpr/api"
 	"cpr/events"
@@ -79,8 +81,22 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 	e.srv = srv
 	e.reg = openRegister(t, e.regDir)
 	e.movers = loadPopulation(t, e.reg, 2000, 2026)
-	relay := startRelay(t, e.reg, e.srv.URL(), func(c *events.RelayConfig) { c.StallAfter = stallAfter })
+	prom := prometheus.NewRegistry()
+	relay := startRelay(t, e.reg, e.srv.URL(), func(c *events.RelayConfig) { c.StallAfter = stallAfter; c.Registerer = prom })
 	readyz := serveReadyz(t, e, relay)
+	stalled := func() float64 {
+		mfs, err := prom.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "cpr_events_relay_stalled" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("no cpr_events_relay_stalled")
+		return 0
+	}
 	applyMoves(t, e.reg, e.movers, 100, 4, 1)
 	waitCaughtUp(t, relay, e.reg, 30*time.Second)
 	if err := relay.Ready(); err != nil {
@@ -115,6 +131,9 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "not catching up") {
 		t.Fatalf("readyz with JetStream off: %d %s", code, body)
 	}
+	if v := stalled(); v != 1 {
+		t.Errorf("cpr_events_relay_stalled = %v with JetStream off", v)
+	}
 	if st := relay.Status(); st.Lag < 100 || st.Published+st.Lag != st.Journal {
 		t.Fatalf("status with JetStream off: %+v", st)
 	}
@@ -140,6 +159,9 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 		}
 		return nil
 	})
+	if v := stalled(); v != 0 {
+		t.Errorf("cpr_events_relay_stalled = %v after recovery", v)
+	}
 	if got := ns.JetStreamConfig().StoreDir; got != store {
 		t.Errorf("JetStream back on %s, was %s", got, store)
 	}
