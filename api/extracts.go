@@ -231,8 +231,11 @@ func (s *Server) postStatusExtract(c *call) error {
 	now := s.clock()
 	counted, err := s.jobs.reserve(b.Subscriber, est.Bytes, now)
 	var le *limitError
-	if errors.As(err, &le) && le.retry > 0 {
-		c.w.Header().Set("Retry-After", le.retryAfter())
+	if errors.As(err, &le) {
+		s.log.Info("api: status extract refused", "subscriber", b.Subscriber, "reason", problemFor(err).Code)
+		if le.retry > 0 {
+			c.w.Header().Set("Retry-After", le.retryAfter())
+		}
 	}
 	if err != nil {
 		return err
