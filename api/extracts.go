@@ -45,13 +45,13 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return badField("date", err)
 	}
-	open, err := s.dayClosed(day, c.r.URL.Query().Get("partial"))
-	if err != nil {
-		return err
-	}
 	f, err := extract.ParseFormat(c.r.URL.Query().Get("format"))
 	if err != nil {
 		return &fieldError{field: "format", reason: "must be p12170, jsonl or csv", err: register.ErrInvalid}
+	}
+	open, err := s.dayClosed(day, c.r.URL.Query().Get("partial"))
+	if err != nil {
+		return err
 	}
 	sub, _, err := s.subs.Get(id)
 	if err != nil {

@@ -114,8 +114,13 @@ func TestChangeExtractOpenDay(t *testing.T) {
 			refused(t, h.get(t, path+"2026-03-03", uSubscriber, "partial", partial), "day_not_started", "2026-03-04T00:00:00+01:00")
 		}
 	})
-	t.Run("bad partial", func(t *testing.T) {
-		wantProblem(t, h.get(t, path+yesterday, uSubscriber, "partial", "yes"), http.StatusBadRequest, "invalid_input", "partial")
+	t.Run("bad input first", func(t *testing.T) {
+		// A bad parameter is 400 whatever the day: input is checked
+		// before the state of the day.
+		for _, day := range []string{yesterday, today, "2026-03-03"} {
+			wantProblem(t, h.get(t, path+day, uSubscriber, "partial", "yes"), http.StatusBadRequest, "invalid_input", "partial")
+			wantProblem(t, h.get(t, path+day, uSubscriber, "format", "xml"), http.StatusBadRequest, "invalid_input", "format")
+		}
 	})
 	t.Run("after midnight", func(t *testing.T) {
 		h.clock.Set(time.Date(2026, 3, 3, 0, 0, 1, 0, date.Copenhagen))
