@@ -45,12 +45,13 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return badField("date", err)
 	}
-	if day > date.InCopenhagen(s.clock()) {
-		return &fieldError{field: "date", reason: "is in the future", err: register.ErrInvalid}
-	}
 	f, err := extract.ParseFormat(c.r.URL.Query().Get("format"))
 	if err != nil {
 		return &fieldError{field: "format", reason: "must be p12170, jsonl or csv", err: register.ErrInvalid}
+	}
+	open, err := s.dayClosed(day, c.r.URL.Query().Get("partial"))
+	if err != nil {
+		return err
 	}
 	sub, _, err := s.subs.Get(id)
 	if err != nil {
@@ -77,9 +78,59 @@ func (s *Server) changeExtract(c *call) error {
 	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, day, f)+`"`)
 	c.w.Header().Set("X-Extract-Persons", strconv.Itoa(st.Persons))
 	c.w.Header().Set("X-Extract-Records", strconv.Itoa(st.Records))
+	if open {
+		c.w.Header().Set("X-Extract-Partial", "true")
+	}
 	c.status = http.StatusOK
 	http.ServeContent(c.w, c.r, "", time.Time{}, tmp)
 	return nil
+}
+
+// Errors of a change extract asked for too early.
+var (
+	errDayNotEnded   = errors.New("api: the day has not ended")
+	errDayNotStarted = errors.New("api: the day has not begun")
+)
+
+// openDayError refuses the change extract of a day that has not ended:
+// the problem says when it closes (closes_at).
+type openDayError struct {
+	err    error // errDayNotEnded or errDayNotStarted
+	closes time.Time
+}
+
+func (e *openDayError) Error() string {
+	if e.err == errDayNotStarted {
+		return "the day is in the future; its change extract can be had from " + e.closes.Format(time.RFC3339)
+	}
+	return "the day closes at " + e.closes.Format(time.RFC3339) +
+		"; ask with partial=true for what is registered so far"
+}
+
+func (e *openDayError) Unwrap() error { return e.err }
+
+// dayClosed refuses the change extract of a day that has not ended by the
+// server's clock (Copenhagen time), unless partial is "true"; a day in
+// the future is refused even so, as nothing of it can be registered yet.
+// open tells that the day is today, asked for as partial.
+func (s *Server) dayClosed(day date.Date, partial string) (open bool, err error) {
+	var ok bool
+	switch partial {
+	case "", "false":
+	case "true":
+		ok = true
+	default:
+		return false, &fieldError{field: "partial", reason: "must be true or false", err: register.ErrInvalid}
+	}
+	today := date.InCopenhagen(s.clock())
+	closes := day.AddDays(1).StartIn(date.Copenhagen)
+	switch {
+	case day > today:
+		return false, &openDayError{err: errDayNotStarted, closes: closes}
+	case day == today && !ok:
+		return false, &openDayError{err: errDayNotEnded, closes: closes}
+	}
+	return day == today, nil
 }
 
 // statusJob is one status extract being made or made.
@@ -96,9 +147,11 @@ type statusJob struct {
 	Started    time.Time        `json:"started"`
 	Finished   *time.Time       `json:"finished,omitempty"`
 	path       string
+	counted    date.Date // the day its bytes count on
 }
 
-// jobs runs status extracts in the background, one file each in dir.
+// jobs runs status extracts in the background, one file each in dir,
+// within each subscriber's limits (extractlimit.go).
 type jobs struct {
 	mu   sync.Mutex
 	dir  string
@@ -106,11 +159,24 @@ type jobs struct {
 	wg   sync.WaitGroup
 	stop context.CancelFunc
 	ctx  context.Context
+
+	maxJobs  int   // running at once per subscriber; 0: no limit
+	maxBytes int64 // bytes per subscriber and Copenhagen day; 0: no limit
+	use      map[string]*usage
 }
 
-func newJobs(dir string) *jobs {
+// newJobs makes the jobs of dir; maxJobs and maxBytes are 0 for the
+// default limits and negative for none.
+func newJobs(dir string, maxJobs int, maxBytes int64) *jobs {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &jobs{dir: dir, all: map[string]*statusJob{}, ctx: ctx, stop: cancel}
+	if maxJobs == 0 {
+		maxJobs = DefaultStatusExtractJobs
+	}
+	if maxBytes == 0 {
+		maxBytes = DefaultStatusExtractBytes
+	}
+	return &jobs{dir: dir, all: map[string]*statusJob{}, ctx: ctx, stop: cancel,
+		maxJobs: max(maxJobs, 0), maxBytes: max(maxBytes, 0), use: map[string]*usage{}}
 }
 
 // close cancels the running extracts and waits for them.
@@ -162,12 +228,25 @@ func (s *Server) postStatusExtract(c *call) error {
 	if s.jobs.dir == "" {
 		return fmt.Errorf("%w: no extract directory", register.ErrUnavailable)
 	}
+	now := s.clock()
+	counted, err := s.jobs.reserve(b.Subscriber, est.Bytes, now)
+	var le *limitError
+	if errors.As(err, &le) {
+		s.log.Info("api: status extract refused", "subscriber", b.Subscriber, "reason", problemFor(err).Code)
+		if le.retry > 0 {
+			c.w.Header().Set("Retry-After", le.retryAfter())
+		}
+	}
+	if err != nil {
+		return err
+	}
 	var rb [8]byte
 	rand.Read(rb[:])
 	job := &statusJob{ID: hex.EncodeToString(rb[:]), Subscriber: b.Subscriber, Date: on, Format: f, Status: "running",
-		Estimate: est, Started: s.clock().UTC()}
+		Estimate: est, Started: now.UTC(), counted: counted}
 	job.path = filepath.Join(s.jobs.dir, job.ID+"."+string(f))
 	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusAccepted}); err != nil {
+		s.jobs.release(job.Subscriber, counted, est.Bytes, 0)
 		return err
 	}
 	s.jobs.mu.Lock()
@@ -185,6 +264,7 @@ func (s *Server) runStatus(job *statusJob) {
 	defer s.jobs.wg.Done()
 	fail := func(err error) {
 		s.log.Error("api: status extract failed", "extract", job.ID, "err", err)
+		s.jobs.release(job.Subscriber, job.counted, job.Estimate.Bytes, 0)
 		s.jobs.mu.Lock()
 		job.Status, job.Error = "failed", "the extract could not be made"
 		now := s.clock().UTC()
@@ -215,6 +295,7 @@ func (s *Server) runStatus(job *statusJob) {
 		fail(err)
 		return
 	}
+	s.jobs.release(job.Subscriber, job.counted, job.Estimate.Bytes, st.Bytes)
 	s.jobs.mu.Lock()
 	job.Status, job.Stats, job.Done = "done", &st, st.Persons
 	now := s.clock().UTC()

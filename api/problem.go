@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"cpr/access"
 	"cpr/address"
@@ -24,6 +25,8 @@ type Problem struct {
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// ClosesAt is when the day of a refused change extract ends.
+	ClosesAt string `json:"closes_at,omitempty"`
 }
 
 // Errors of the HTTP layer itself.
@@ -81,6 +84,11 @@ var mapping = []struct {
 	{errNoUser, http.StatusNotFound, "no_such_user"},
 	{errNoExtract, http.StatusNotFound, "no_such_extract"},
 	{errExtractRunning, http.StatusConflict, "extract_not_finished"},
+	{errDayNotEnded, http.StatusConflict, "day_not_ended"},
+	{errDayNotStarted, http.StatusConflict, "day_not_started"},
+	{errTooManyExtracts, http.StatusTooManyRequests, "too_many_extracts"},
+	{errExtractBudget, http.StatusTooManyRequests, "extract_budget_spent"},
+	{errOverBudget, http.StatusUnprocessableEntity, "extract_over_budget"},
 	{subscription.ErrNotFound, http.StatusNotFound, "no_such_subscriber"},
 	{subscription.ErrNoMark, http.StatusNotFound, "no_such_mark"},
 	{extract.ErrForbidden, http.StatusUnprocessableEntity, "format_not_allowed"},
@@ -160,6 +168,10 @@ func problemFor(err error) Problem {
 		p.Field, p.Detail = se.Field, se.Reason
 	case p.Status != http.StatusInternalServerError:
 		p.Detail = err.Error()
+	}
+	var od *openDayError
+	if errors.As(err, &od) {
+		p.Field, p.Detail, p.ClosesAt = "date", od.Error(), od.closes.Format(time.RFC3339)
 	}
 	p.Title = http.StatusText(p.Status)
 	p.Type = "https://cpr.invalid/problems/" + p.Code

@@ -44,6 +44,13 @@ type Options struct {
 	Subscriptions *subscription.Registry
 	// ExtractDir holds the files of status extracts.
 	ExtractDir string
+	// StatusExtractJobs is how many status extracts one subscriber may
+	// have running at once (0: DefaultStatusExtractJobs; <0: no limit).
+	StatusExtractJobs int
+	// StatusExtractBytes is how many bytes of status extracts one
+	// subscriber may start in a Copenhagen day (0:
+	// DefaultStatusExtractBytes; <0: no limit).
+	StatusExtractBytes int64
 	// SubscriberNATS tells a subscriber how to follow its live feed
 	// (nil: the route answers 503).
 	SubscriberNATS func(id string) (any, error)
@@ -96,7 +103,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.subs = o.Subscriptions
 	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
-	s.jobs = newJobs(o.ExtractDir)
+	s.jobs = newJobs(o.ExtractDir, o.StatusExtractJobs, o.StatusExtractBytes)
 	s.subNATS, s.subsChange = o.SubscriberNATS, o.SubscribersChanged
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {

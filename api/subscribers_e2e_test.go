@@ -50,9 +50,10 @@ func testSubscribers(t *testing.T, h *harness) {
 	}
 	wantProblem(t, h.do(t, "DELETE", "/v1/subscribers/sub-one/marks/"+p2.PNR.String(), uAdmin, nil), http.StatusNotFound, "no_such_mark", "")
 
-	// The change extract of today: P12170 lines of exact length, same bytes twice.
+	// The change extract of today, so far (the day has not ended): P12170
+	// lines of exact length, same bytes twice.
 	today := date.InCopenhagen(h.clock.Now()).String()
-	a = h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber)
+	a = h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "partial", "true")
 	if a.Status != http.StatusOK || !strings.Contains(a.Header.Get("Content-Disposition"), ".L004711") {
 		t.Fatalf("change extract: %d %q", a.Status, a.Header.Get("Content-Disposition"))
 	}
@@ -60,12 +61,12 @@ func testSubscribers(t *testing.T, h *harness) {
 	if string(lines[0][:3]) != "000" || string(lines[len(lines)-1][:3]) != "999" {
 		t.Fatalf("extract does not start with 000 and end with 999")
 	}
-	again := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uAdmin)
+	again := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uAdmin, "partial", "true")
 	if !bytes.Equal(a.Body, again.Body) {
 		t.Fatal("the same day asked twice gave other bytes")
 	}
 	for _, f := range []string{"jsonl", "csv"} {
-		if a := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "format", f); a.Status != http.StatusOK {
+		if a := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "format", f, "partial", "true"); a.Status != http.StatusOK {
 			t.Fatalf("%s: %d", f, a.Status)
 		}
 	}

@@ -40,7 +40,18 @@ type RelayConfig struct {
 	Registerer  prometheus.Registerer // nil: no metrics
 	// Replicas is the stream's replica count on a cluster (default 1).
 	Replicas int
+	// StallAfter is how long the stream may be behind the journal without
+	// catching up before Ready reports it (default DefaultStallAfter).
+	StallAfter time.Duration
 }
+
+// DefaultStallAfter is longer than a publish's timeout (10 s) plus the
+// longest wait between tries (5 s): one failed try does not make the
+// server unready, a cause that stays does.
+const DefaultStallAfter = 30 * time.Second
+
+// ErrStalled is Ready's error: the stream is behind and not catching up.
+var ErrStalled = errors.New("events: the stream is behind the journal and not catching up")
 
 // Relay publishes the journal to the CPR_EVENTS stream.
 type Relay struct {
@@ -56,9 +67,10 @@ type Relay struct {
 
 	reconnected chan struct{} // a reconnect: the stream may have lost its tail
 
-	acked   atomic.Uint64 // highest sequence the stream has acknowledged
-	synced  atomic.Bool   // a session is running
-	lastErr atomic.Value  // string
+	acked    atomic.Uint64 // highest sequence the stream has acknowledged
+	progress atomic.Int64  // when acked last grew (Unix nanoseconds)
+	synced   atomic.Bool   // a session is running
+	lastErr  atomic.Value  // string
 }
 
 // Status is the relay's state for /readyz.
@@ -84,6 +96,9 @@ func StartRelay(cfg RelayConfig) (*Relay, error) {
 	}
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
+	}
+	if cfg.StallAfter <= 0 {
+		cfg.StallAfter = DefaultStallAfter
 	}
 	reconnected := make(chan struct{}, 1)
 	nc, err := nats.Connect(cfg.URL, nats.UserInfo(cfg.User, cfg.Password), nats.Name("cpr-relay"),
@@ -113,6 +128,13 @@ func StartRelay(cfg RelayConfig) (*Relay, error) {
 				Help: "Journal events not yet acknowledged by the stream."}, func() float64 { return float64(r.Status().Lag) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_published_seq",
 				Help: "Highest journal sequence the stream has acknowledged."}, func() float64 { return float64(r.acked.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_relay_stalled",
+				Help: "1 while the stream is behind the journal and not catching up (/readyz answers 503)."}, func() float64 {
+				if r.Ready() != nil {
+					return 1
+				}
+				return 0
+			}),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cpr_events_relay_connected",
 				Help: "1 while the relay is connected and in step with the stream."}, func() float64 {
 				if r.Status().Connected {
@@ -140,6 +162,48 @@ func (r *Relay) Status() Status {
 		st.Lag = j - a
 	}
 	return st
+}
+
+// ack records that the stream holds the journal up to seq.
+func (r *Relay) ack(seq uint64) {
+	if old := r.acked.Swap(seq); seq > old {
+		r.progress.Store(time.Now().UnixNano())
+	}
+}
+
+// Ready is nil unless the stream has been behind the journal for
+// StallAfter without catching up: the oldest event it lacks was
+// registered more than StallAfter ago, and nothing was acknowledged in
+// that time. A relay that is behind but publishing (catching up after an
+// outage) is ready; one that cannot write (NATS or JetStream down, a
+// storage failure, a stream that refuses messages) is not, until it has
+// caught up or is making progress again. /readyz answers 503 then.
+func (r *Relay) Ready() error {
+	a := r.acked.Load()
+	if r.reg.LastSeq() <= a {
+		return nil
+	}
+	since := time.Unix(0, r.progress.Load())
+	errFound := errors.New("found")
+	err := r.reg.Journal(a+1, func(ev *register.Event) error {
+		if ev.Registered.After(since) {
+			since = ev.Registered
+		}
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return fmt.Errorf("%w: journal: %w", ErrStalled, err)
+	}
+	behind := time.Since(since)
+	if behind < r.cfg.StallAfter {
+		return nil
+	}
+	st := r.Status()
+	err = fmt.Errorf("%w: %d events behind, no progress for %v", ErrStalled, st.Lag, behind.Round(time.Second))
+	if st.LastError != "" {
+		err = fmt.Errorf("%w; last error: %s", err, st.LastError)
+	}
+	return err
 }
 
 // Close stops the relay, waits for it, and closes its connection. It is
@@ -216,7 +280,7 @@ func (r *Relay) session() error {
 	if j := r.reg.LastSeq(); next > j+1 {
 		r.log.Warn("events: the stream is ahead of the journal", "stream_seq", next-1, "journal_seq", j)
 	}
-	r.acked.Store(next - 1)
+	r.ack(next - 1)
 	r.synced.Store(true)
 	r.lastErr.Store("")
 	if !chained {
@@ -277,7 +341,7 @@ func (r *Relay) pump(next uint64, prevID string) error {
 					return nil
 				}
 			}
-			r.acked.Store(h.seq)
+			r.ack(h.seq)
 			q = q[1:]
 		}
 		return nil

@@ -22,6 +22,10 @@ type ServerConfig struct {
 	Users []User
 	// Logger gets the server's notices and errors (nil: silent).
 	Logger *slog.Logger
+	// ReviveEvery is how often the server checks that JetStream is on,
+	// and turns it on again after a storage error turned it off (default
+	// DefaultReviveEvery; negative: never).
+	ReviveEvery time.Duration
 }
 
 // User is a NATS user with the subjects it may publish and subscribe to.
@@ -66,6 +70,8 @@ type Server struct {
 	once sync.Once
 	mu   sync.Mutex
 	opts *server.Options
+	quit chan struct{} // closed by Shutdown: revive stops
+	done chan struct{} // closed when revive has stopped
 }
 
 // StartServer starts the server and waits until it accepts connections.
@@ -101,7 +107,16 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		ns.Shutdown()
 		return nil, errors.New("events: nats server did not start")
 	}
-	return &Server{ns: ns, url: "nats://" + ns.Addr().String(), opts: opts}, nil
+	s := &Server{ns: ns, url: "nats://" + ns.Addr().String(), opts: opts, quit: make(chan struct{}), done: make(chan struct{})}
+	if cfg.ReviveEvery == 0 {
+		cfg.ReviveEvery = DefaultReviveEvery
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	go s.revive(cfg.ReviveEvery, log)
+	return s, nil
 }
 
 func natsUsers(us []User) []*server.User {
@@ -138,6 +153,8 @@ func (s *Server) URL() string { return s.url }
 // Shutdown stops the server and waits for it. It is safe to call twice.
 func (s *Server) Shutdown() {
 	s.once.Do(func() {
+		close(s.quit)
+		<-s.done
 		s.ns.Shutdown()
 		s.ns.WaitForShutdown()
 	})

@@ -54,6 +54,7 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	partial := x.partialDay(day)
 	subs := x.Subs.List()
 	end := day.AddDays(1).StartIn(date.Copenhagen)
 	known := end.Add(-time.Nanosecond)
@@ -177,7 +178,7 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 				sub := &subs[i]
 				f := o.Format(sub)
 				var err error
-				out[i], buf, err = x.dayExtract(sub, f, day, touched[i], snaps, names, buf, o.Open)
+				out[i], buf, err = x.dayExtract(sub, f, day, partial, touched[i], snaps, names, buf, o.Open)
 				if err != nil {
 					mu.Lock()
 					if failed == nil {
@@ -255,7 +256,7 @@ func (x *Extractor) daySnapshots(ctx context.Context, want map[pnr.PNR]bool, asO
 }
 
 // dayExtract writes one subscriber's change extract of the day.
-func (x *Extractor) dayExtract(sub *subscription.Subscriber, f Format, day date.Date, touched map[pnr.PNR][]event,
+func (x *Extractor) dayExtract(sub *subscription.Subscriber, f Format, day date.Date, partial bool, touched map[pnr.PNR][]event,
 	snaps map[pnr.PNR]*daySnap, names func(pnr.PNR) (register.Name, bool), buf []byte,
 	open func(*subscription.Subscriber, Format) (io.WriteCloser, error)) (DayExtract, []byte, error) {
 	de := DayExtract{Subscriber: sub.ID, Format: f}
@@ -268,7 +269,7 @@ func (x *Extractor) dayExtract(sub *subscription.Subscriber, f Format, day date.
 	}
 	ids := x.identity(sub)
 	fm := newFormatter(f, sub, x.Reg.Roads(), names, ids, day)
-	buf, err = fm.begin(buf[:0], header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day})
+	buf, err = fm.begin(buf[:0], header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day, partial: partial})
 	de.Records++
 	pnrs := make([]pnr.PNR, 0, len(touched))
 	for p := range touched {

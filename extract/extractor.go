@@ -143,6 +143,7 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	if err != nil {
 		return Stats{}, err
 	}
+	partial := x.partialDay(day)
 	end := day.AddDays(1).StartIn(date.Copenhagen)
 	known := end.Add(-time.Nanosecond)
 	first, err := x.Reg.FirstSeqAt(day.StartIn(date.Copenhagen))
@@ -189,7 +190,7 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	slices.Sort(pnrs)
 	ids := x.identity(sub)
 	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(day, known), ids, day)
-	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day}); err != nil {
+	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day, partial: partial}); err != nil {
 		return Stats{}, err
 	}
 	for _, p := range pnrs {

@@ -32,7 +32,23 @@ type header struct {
 	sub        *subscription.Subscriber
 	day, prev  date.Date
 	production date.Date
+	// partial marks a change extract of a day that had not ended (by the
+	// register's clock) when the file was cut: changes registered later
+	// that day are not in it. The start record says so: PartialMark in
+	// SORTFELT-10 of P12170 record 000 (and so in the CSV start row), and
+	// "partial": true in the JSON Lines start line. A complete file
+	// leaves SORTFELT-10 blank and has no "partial" key.
+	partial bool
 }
+
+// PartialMark is what SORTFELT-10 of the start record (000) holds in a
+// partial change extract.
+const PartialMark = "PARTIAL"
+
+// partialDay reports whether day's change extract, cut now, is partial:
+// the day has not ended by the register's clock. Ask before reading the
+// journal, so a day that ends during the read is still marked.
+func (x *Extractor) partialDay(day date.Date) bool { return day >= x.Reg.Today() }
 
 // countingWriter counts the bytes written through it.
 type countingWriter struct {
@@ -116,12 +132,19 @@ func (fm *formatter) startRecords(dst []byte) {
 // begin appends the start record.
 func (fm *formatter) begin(dst []byte, h header) ([]byte, error) {
 	if fm.f == JSONL {
-		return fm.encode(dst, map[string]any{"record": "start", "kind": h.kind, "subscriber": h.sub.ID,
-			"task_number": h.sub.TaskNumber, "date": h.day, "production_date": h.production, "previous_production_date": h.prev})
+		start := map[string]any{"record": "start", "kind": h.kind, "subscriber": h.sub.ID,
+			"task_number": h.sub.TaskNumber, "date": h.day, "production_date": h.production, "previous_production_date": h.prev}
+		if h.partial {
+			start["partial"] = true
+		}
+		return fm.encode(dst, start)
 	}
 	fm.startRecords(dst)
 	b := fm.rw.b
 	b.Reset("000")
+	if h.partial {
+		b.Set("SORTFELT-10", PartialMark)
+	}
 	b.SetInt("OPGAVENR", h.sub.TaskNumber)
 	setDate(b, "PRODDTO", h.production)
 	setDate(b, "PRODDTOFORRIG", h.prev)

@@ -35,6 +35,12 @@ type serveConfig struct {
 	natsURL     string
 	natsUser    string
 	natsPass    string
+	// Limits of status extracts per subscriber (api.Options).
+	extractJobs  int
+	extractBytes int64
+	// How long the event stream may lag without catching up before
+	// /readyz answers 503.
+	relayStallAfter time.Duration
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -51,6 +57,9 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.natsURL, "nats-url", os.Getenv("CPR_NATS_URL"), "use this external NATS server or cluster instead of the embedded one (env CPR_NATS_URL)")
 	fs.StringVar(&c.natsUser, "nats-user", os.Getenv("CPR_NATS_USER"), "user on the external NATS (env CPR_NATS_USER)")
 	fs.StringVar(&c.natsPass, "nats-password", os.Getenv("CPR_NATS_PASSWORD"), "password on the external NATS (env CPR_NATS_PASSWORD)")
+	fs.IntVar(&c.extractJobs, "status-extract-jobs", int(envInt64("CPR_STATUS_EXTRACT_JOBS", api.DefaultStatusExtractJobs)), "status extracts one subscriber may have running at once; -1: no limit (env CPR_STATUS_EXTRACT_JOBS)")
+	fs.Int64Var(&c.extractBytes, "status-extract-bytes", envInt64("CPR_STATUS_EXTRACT_BYTES", api.DefaultStatusExtractBytes), "bytes of status extracts one subscriber may start a day (Copenhagen); -1: no limit (env CPR_STATUS_EXTRACT_BYTES)")
+	fs.DurationVar(&c.relayStallAfter, "relay-stall-after", envDuration("CPR_RELAY_STALL_AFTER", events.DefaultStallAfter), "/readyz answers 503 while the event stream is behind the journal and has not caught up for this long (env CPR_RELAY_STALL_AFTER)")
 	return fs, c
 }
 
@@ -81,7 +90,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	}
 	defer stopNATS()
 	relay, err := events.StartRelay(events.RelayConfig{Register: reg, URL: nc.url, User: nc.user, Password: nc.password,
-		Logger: log, Registerer: promReg})
+		Logger: log, Registerer: promReg, StallAfter: c.relayStallAfter})
 	if err != nil {
 		return err
 	}
@@ -123,8 +132,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	}
 	defer dist.Close()
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
-		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts"),
+		Events: func() any { return relay.Status() }, Ready: relay.Ready, ExtractDir: filepath.Join(c.data, "extracts"),
 		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin,
+		StatusExtractJobs: c.extractJobs, StatusExtractBytes: c.extractBytes,
 		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
@@ -161,6 +171,23 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
+	}
+	return def
+}
+
+// envDuration is a positive duration from the environment ("90s", "2m").
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+// envInt64 is an integer from the environment, -1 included (no limit).
+func envInt64(name string, def int64) int64 {
+	var n int64
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && (n > 0 || n == -1) {
+		return n
 	}
 	return def
 }
