@@ -65,6 +65,7 @@ const (
 	reasonOutcome      = "must be read, denied, changed, replayed, refused or admin"
 	reasonTokenID      = "must be a public token id (16 lowercase hex digits)"
 	reasonPersons      = "must be 0-2147483647"
+	reasonRule         = "must be many_persons, off_hours, other_kommune, protected_person or move_from_other_kommune"
 	reasonStatus       = "must be an HTTP status 100-599"
 	reasonEntryID      = "must be a ULID"
 	reasonEntryIDTime  = "the ULID's time must be the entry's time (to the millisecond)"
