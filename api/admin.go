@@ -37,6 +37,7 @@ func (s *Server) postUser(c *call) error {
 	if err != nil {
 		return err
 	}
+	c.target, c.pnr = "user:"+u.ID+" role:"+string(u.Role), u.PNR
 	return c.json(http.StatusCreated, userJSON(u))
 }
 
@@ -84,13 +85,15 @@ func (s *Server) postToken(c *call) error {
 		return &fieldError{field: "ttl_hours", reason: "must not be negative", err: register.ErrInvalid}
 	}
 	c.renames = map[string]string{"ttl": "ttl_hours"}
-	secret, t, err := s.acc.IssueToken(b.User, time.Duration(b.TTLHours*float64(time.Hour)))
+	secret, t, err := s.acc.IssueTokenBy(c.user.ID, b.User, time.Duration(b.TTLHours*float64(time.Hour)))
 	if errors.Is(err, access.ErrNoUser) {
 		return &fieldError{field: "user", reason: "no such user", err: errNoUser}
 	}
 	if err != nil {
 		return err
 	}
+	// Who minted it (the entry's user and token) and for whom.
+	c.target = "user:" + t.User + " token:" + t.ID
 	return c.json(http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "user": t.User, "expires": t.Expires})
 }
 
