@@ -23,10 +23,21 @@
 //
 // # Unusual patterns
 //
-// Flags scans the successful reads in a time range and applies the Rules:
-// many distinct persons in a short window, reads outside office hours
-// (Copenhagen time, weekdays), clerks reading persons of another kommune,
-// and reads of protected persons.
+// Flags scans the successful reads and accepted changes in a time range
+// and applies the Rules: many distinct persons in a short window, reads
+// outside office hours (Copenhagen time, weekdays), clerks reading persons
+// of another kommune, reads of protected persons, and clerks moving a
+// person in from another kommune. It answers a page of flags and the
+// totals per rule of the whole window.
+//
+// # What is logged
+//
+// Reads (read), refusals of authenticated users (denied, with the pnr
+// they targeted), accepted writes (changed, one entry per person touched),
+// repeats of a write (replayed), writes the register's rules refused
+// (refused), and administrators' actions (admin, with a Target). Every
+// entry names the user and the public id of the token used. Calls
+// without a valid token are not logged here (the api counts them).
 //
 // # Storage layout
 //

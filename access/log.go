@@ -67,7 +67,8 @@ type Entry struct {
 	Outcome string `json:"outcome"`
 	// Status is the HTTP status answered, 100-599.
 	Status int `json:"status"`
-	// PersonKommune is where the person lived when read (for the rules).
+	// PersonKommune is where the person lived when read, or, for a
+	// change, before it (for the rules).
 	PersonKommune uint16 `json:"person_kommune,omitempty"`
 	// Protected: the person had name-and-address protection.
 	Protected   bool   `json:"protected,omitempty"`

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"cpr/access"
@@ -55,6 +56,9 @@ func userJSON(u access.User) map[string]any {
 	if u.Name != "" {
 		out["name"] = u.Name
 	}
+	if u.Disabled {
+		out["disabled"] = true
+	}
 	return out
 }
 
@@ -68,6 +72,32 @@ func (s *Server) listUsers(c *call) error {
 		out = append(out, userJSON(u))
 	}
 	return c.json(http.StatusOK, map[string]any{"users": out})
+}
+
+// patchUser disables or enables a user: a disabled user's tokens are
+// refused until it is enabled again.
+func (s *Server) patchUser(c *call) error {
+	var b struct {
+		Disabled *bool `json:"disabled"`
+	}
+	if _, err := c.decode(&b); err != nil {
+		return err
+	}
+	if b.Disabled == nil {
+		return &fieldError{field: "disabled", reason: "is required (true or false)", err: register.ErrInvalid}
+	}
+	id := c.r.PathValue("id")
+	if err := s.acc.SetDisabled(id, *b.Disabled); errors.Is(err, access.ErrNoUser) {
+		return errNoUser
+	} else if err != nil {
+		return err
+	}
+	u, err := s.acc.User(id)
+	if err != nil {
+		return err
+	}
+	c.target, c.pnr = "user:"+u.ID+" disabled:"+strconv.FormatBool(u.Disabled), u.PNR
+	return c.json(http.StatusOK, userJSON(u))
 }
 
 func (s *Server) postToken(c *call) error {

@@ -104,6 +104,14 @@ func TestAudit(t *testing.T) {
 			t.Fatalf("delete mark: %d", a.Status)
 		}
 
+		var patched map[string]any
+		ok(t, h.do(t, http.MethodPatch, "/v1/users/lookup-two", uAdmin, map[string]any{"disabled": true}), http.StatusOK, &patched)
+		if patched["disabled"] != true {
+			t.Errorf("disabled user answered %v", patched)
+		}
+		wantProblem(t, h.do(t, http.MethodPatch, "/v1/users/nobody", uAdmin, map[string]any{"disabled": true}), http.StatusNotFound, "no_such_user", "")
+		wantProblem(t, h.do(t, http.MethodPatch, "/v1/users/lookup-two", uAdmin, map[string]any{}), http.StatusBadRequest, "invalid_input", "disabled")
+
 		entries := h.accessLog(t, "/v1/access-log", uAuditor, append(since(), "user", uAdmin, "outcome", "admin")...)
 		var got []string
 		for _, e := range entries {
@@ -120,6 +128,7 @@ func TestAudit(t *testing.T) {
 			"PUT /v1/subscribers/{id} | subscriber:audit-bank |  | 0",
 			"POST /v1/subscribers/{id}/marks | subscriber:audit-bank |  | 2",
 			"DELETE /v1/subscribers/{id}/marks/{pnr} | subscriber:audit-bank | " + m2.PNR.String() + " | 0",
+			"PATCH /v1/users/{id} | user:lookup-two disabled:true |  | 0",
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("admin entries\n got %q\nwant %q", got, want)

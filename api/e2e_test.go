@@ -845,6 +845,15 @@ func testAdmin(t *testing.T, h *harness) {
 			t.Errorf("token for an unknown user answered %d (want 404 or 400, not an authentication failure): %s", a.Status, a.Body)
 		}
 	})
+	t.Run("disable a user", func(t *testing.T) {
+		var tok struct{ Token string }
+		ok(t, h.do(t, http.MethodPost, "/v1/tokens", uAdmin, map[string]any{"user": "clerk-0147"}), http.StatusCreated, &tok)
+		bearer := []string{"Authorization", "Bearer " + tok.Token}
+		ok(t, h.do(t, http.MethodPatch, "/v1/users/clerk-0147", uAdmin, map[string]any{"disabled": true}), http.StatusOK, nil)
+		wantProblem(t, h.do(t, http.MethodGet, "/v1/kommuner", "", nil, bearer...), http.StatusUnauthorized, "unauthenticated", "")
+		ok(t, h.do(t, http.MethodPatch, "/v1/users/clerk-0147", uAdmin, map[string]any{"disabled": false}), http.StatusOK, nil)
+		ok(t, h.do(t, http.MethodGet, "/v1/kommuner", "", nil, bearer...), http.StatusOK, nil)
+	})
 	t.Run("token lifetime too long", func(t *testing.T) {
 		wantProblem(t, h.do(t, http.MethodPost, "/v1/tokens", uAdmin, map[string]any{"user": "clerk-0147", "ttl_hours": 24 * 365}),
 			http.StatusBadRequest, "invalid_input", "ttl_hours")
