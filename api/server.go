@@ -176,10 +176,10 @@ func (s *Server) wrap(rt *route) http.Handler {
 				return
 			}
 		}
-		switch err := rt.h(c); {
-		case err == nil:
-			c.auditAdmin()
-		case !errors.Is(err, errAnswered):
+		if rt.isAdminAction() {
+			c.w = &adminWriter{ResponseWriter: w, c: c}
+		}
+		if err := rt.h(c); err != nil && !errors.Is(err, errAnswered) {
 			c.fail(err)
 		}
 	})
