@@ -21,6 +21,9 @@ var (
 	ErrInvalid = errors.New("access: invalid input")
 	// ErrExists: a user with that id already exists.
 	ErrExists = errors.New("access: user already exists")
+	// ErrCitizenExists: a citizen user for that pnr already exists (a
+	// citizen has one user).
+	ErrCitizenExists = errors.New("access: a citizen user for this pnr already exists")
 	// ErrNoUser: no such user, or the user is disabled.
 	ErrNoUser = errors.New("access: no such user")
 	// ErrNoToken: empty, malformed or unknown token.
@@ -100,6 +103,9 @@ type Service struct {
 	// SetDisabled, DeleteUser, IssueToken, RevokeToken, PruneTokens). The
 	// access log does not take it.
 	mu sync.Mutex
+	// citizensIndexed: the citizen index (U | 0x01 | pnr) is complete;
+	// guarded by mu.
+	citizensIndexed bool
 
 	ids idSource
 }

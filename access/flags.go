@@ -3,7 +3,11 @@ package access
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/oklog/ulid/v2"
 
 	"cpr/date"
 	"cpr/pnr"
@@ -31,7 +35,21 @@ const (
 	RuleOffHours        = "off_hours"
 	RuleOtherKommune    = "other_kommune"
 	RuleProtectedPerson = "protected_person"
+	// RuleMoveFromOtherKommune: a clerk registered a move into their
+	// kommune of a person who lived in another one.
+	RuleMoveFromOtherKommune = "move_from_other_kommune"
 )
+
+// CallMove is the call of a registered move in the log (the route
+// pattern; stored, so never changed).
+const CallMove = "POST /v1/persons/{pnr}/moves"
+
+// ruleOrder is the order of a single entry's flags; a page of flags is
+// ordered by entry id, then by this.
+var ruleOrder = []string{RuleManyPersons, RuleOffHours, RuleOtherKommune, RuleProtectedPerson, RuleMoveFromOtherKommune}
+
+// RuleNames returns the rule names in order.
+func RuleNames() []string { return append([]string(nil), ruleOrder...) }
 
 // withDefaults fills in zero fields; ok is false if the office hours were
 // out of range and replaced by the defaults.
@@ -58,8 +76,9 @@ type Flag struct {
 	User string `json:"user"`
 	// At is the time of the entry that raised the flag.
 	At time.Time `json:"at"`
-	// Count is the number of entries involved: 1 for the single-read
-	// rules; for many_persons, the user's reads in the window.
+	// Count is the number of persons involved: 1 for the single-entry
+	// rules; for many_persons, the distinct persons the user read in the
+	// window that ends at At.
 	Count int `json:"count"`
 	// PNR is the person read, for the single-read rules (auditors may see
 	// it); zero for many_persons.
@@ -68,24 +87,134 @@ type Flag struct {
 	Entry string `json:"entry,omitempty"`
 }
 
-// Flags applies the rules to the successful reads (Outcome "read") logged
-// with from <= Time < to (zero times are open ends), oldest first:
+// FlagQuery selects flags.
+type FlagQuery struct {
+	// From and To select the entries with From <= Time < To; zero is
+	// open.
+	From, To time.Time
+	// Rule, when set, selects the flags of one rule (Totals still count
+	// every rule).
+	Rule string
+	// Limit is the page size: 0 means 100; at most 1000.
+	Limit int
+	// Cursor continues from an earlier answer's Next.
+	Cursor string
+}
+
+// FlagPage is one page of flags.
+type FlagPage struct {
+	// Flags are oldest first (by entry, then rule).
+	Flags []Flag `json:"flags"`
+	// Next is the Cursor of the following page; "" after the last.
+	Next string `json:"next"`
+	// Totals counts the flags of each rule over the whole of [From, To),
+	// every rule named (0 when none).
+	Totals map[string]int `json:"totals"`
+}
+
+// Flags applies the rules to the entries logged with From <= Time < To
+// (zero times are open ends), oldest first, and returns a page of the
+// flags with the totals of the window:
 //
 //   - many_persons: a user read more than Rules.ManyPersons distinct
 //     persons within Rules.Window. Raised at the read that crossed the
 //     line, then not again for that user until a window later. Reads up to
-//     a window before from count towards it.
+//     a window before From count towards it. Count is the distinct
+//     persons in the window.
 //   - off_hours: a read outside office hours or at a weekend (a citizen
 //     reading their own data is never flagged).
 //   - other_kommune: a clerk read a person whose kommune (when known)
 //     differs from the clerk's.
 //   - protected_person: a read of a protected person by anyone but the
 //     citizen themself.
+//   - move_from_other_kommune: every move a clerk registered (outcome
+//     changed, call CallMove) of a person who lived in another kommune
+//     (PersonKommune, the kommune before the move) than the clerk's. The
+//     receiving kommune registers every move in, so each such flag is an
+//     ordinary act; it is flagged because it is the one write that brings
+//     a person of another kommune under the clerk's hand.
 //
-// It returns a *FieldError (field "to") or a storage error.
-func (s *Service) Flags(from, to time.Time) ([]Flag, error) {
+// Only successful reads (outcome read) and accepted changes count. The
+// whole window is scanned for every page, so the totals are the same on
+// every page of one window: give From and To to page a fixed window.
+//
+// It returns a *FieldError (fields to, rule, limit, cursor) or a storage
+// error.
+func (s *Service) Flags(q FlagQuery) (FlagPage, error) {
+	limit := q.Limit
+	switch {
+	case limit < 0 || limit > maxLimit:
+		return FlagPage{}, &FieldError{"limit", reasonLimit}
+	case limit == 0:
+		limit = defaultLimit
+	}
+	if q.Rule != "" && !slices.Contains(ruleOrder, q.Rule) {
+		return FlagPage{}, &FieldError{"rule", reasonRule}
+	}
+	var after flagPos
+	if q.Cursor != "" {
+		var ok bool
+		if after, ok = parseFlagCursor(q.Cursor); !ok {
+			return FlagPage{}, &FieldError{"cursor", reasonCursor}
+		}
+	}
+	page := FlagPage{Flags: []Flag{}, Totals: map[string]int{}}
+	for _, r := range ruleOrder {
+		page.Totals[r] = 0
+	}
+	err := s.flags(q.From, q.To, func(f Flag) {
+		page.Totals[f.Rule]++
+		if (q.Rule != "" && f.Rule != q.Rule) || (q.Cursor != "" && !after.before(posOf(f))) || len(page.Flags) > limit {
+			return
+		}
+		page.Flags = append(page.Flags, f)
+	})
+	if err != nil {
+		return FlagPage{}, err
+	}
+	if len(page.Flags) > limit {
+		page.Flags = page.Flags[:limit]
+		page.Next = posOf(page.Flags[limit-1]).cursor()
+	}
+	return page, nil
+}
+
+// flagPos is where a flag sits in the order of flags.
+type flagPos struct {
+	entry ulid.ULID
+	rule  int
+}
+
+func posOf(f Flag) flagPos {
+	id, _ := ulid.ParseStrict(f.Entry) // flags name the entries they were read from
+	return flagPos{id, slices.Index(ruleOrder, f.Rule)}
+}
+
+func (p flagPos) before(q flagPos) bool {
+	if c := p.entry.Compare(q.entry); c != 0 {
+		return c < 0
+	}
+	return p.rule < q.rule
+}
+
+// cursor is "<entry id>.<rule>".
+func (p flagPos) cursor() string { return p.entry.String() + "." + ruleOrder[p.rule] }
+
+func parseFlagCursor(s string) (flagPos, bool) {
+	id, rule, ok := strings.Cut(s, ".")
+	if !ok {
+		return flagPos{}, false
+	}
+	u, err := ulid.ParseStrict(id)
+	i := slices.Index(ruleOrder, rule)
+	return flagPos{u, i}, err == nil && i >= 0
+}
+
+// flags applies the rules over [from, to) and calls emit with each flag,
+// oldest first.
+func (s *Service) flags(from, to time.Time, emit func(Flag)) error {
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		return nil, &FieldError{"to", reasonToBeforeFrom}
+		return &FieldError{"to", reasonToBeforeFrom}
 	}
 	scanFrom := from
 	if !from.IsZero() {
@@ -93,25 +222,26 @@ func (s *Service) Flags(from, to time.Time) ([]Flag, error) {
 	}
 	lo, hi, ok := idRange(scanFrom, to)
 	if !ok {
-		return nil, nil
+		return nil
 	}
-	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, citizens: map[string]pnr.PNR{}}
+	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, citizens: map[string]pnr.PNR{}, emit: emit}
 	var cbErr error
 	err := s.reg.ScanRecords(register.SpaceAccessLog, appendLogKey(nil, lo), appendLogKey(nil, hi), false, func(k, v []byte) bool {
 		var e Entry
 		if e, cbErr = s.scanned(register.SpaceAccessLog, k, v); cbErr != nil {
 			return false
 		}
-		if e.Outcome != OutcomeRead || (!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
+		if (e.Outcome != OutcomeRead && e.Outcome != OutcomeChanged) ||
+			(!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
 			return true
 		}
 		cbErr = f.add(&e)
 		return cbErr == nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("access: scan log: %w", err)
+		return fmt.Errorf("access: scan log: %w", err)
 	}
-	return f.flags, cbErr
+	return cbErr
 }
 
 // flagger applies the rules to reads in time order.
@@ -121,7 +251,7 @@ type flagger struct {
 	from     time.Time
 	users    map[string]*userWindow
 	citizens map[string]pnr.PNR // citizen user id -> own pnr (0: not a known citizen)
-	flags    []Flag
+	emit     func(Flag)
 }
 
 // userWindow is one user's reads within the last window.
@@ -139,14 +269,21 @@ type read struct {
 
 func (f *flagger) add(e *Entry) error {
 	inRange := f.from.IsZero() || !e.Time.Before(f.from)
+	single := func(rule string) {
+		f.emit(Flag{Rule: rule, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
+	}
+	if e.Outcome == OutcomeChanged {
+		if inRange && e.Role == RoleClerk && e.Call == CallMove &&
+			e.PersonKommune != 0 && e.UserKommune != 0 && e.PersonKommune != e.UserKommune {
+			single(RuleMoveFromOtherKommune)
+		}
+		return nil
+	}
 	if !e.PNR.IsZero() && e.User != "" {
 		f.manyPersons(e, inRange)
 	}
 	if !inRange {
 		return nil
-	}
-	single := func(rule string) {
-		f.flags = append(f.flags, Flag{Rule: rule, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
 	}
 	if e.Role == RoleCitizen {
 		// A citizen reading their own data is what the insight is for.
@@ -195,8 +332,7 @@ func (f *flagger) manyPersons(e *Entry, inRange bool) {
 	if len(w.persons) > f.rules.ManyPersons && inRange &&
 		(w.flagged.IsZero() || !e.Time.Before(w.flagged.Add(f.rules.Window))) {
 		w.flagged = e.Time
-		f.flags = append(f.flags, Flag{Rule: RuleManyPersons, User: e.User, At: e.Time,
-			Count: len(w.reads) - w.head, Entry: e.ID})
+		f.emit(Flag{Rule: RuleManyPersons, User: e.User, At: e.Time, Count: len(w.persons), Entry: e.ID})
 	}
 }
 

@@ -3,6 +3,7 @@ package access
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -23,6 +24,11 @@ func TestFlags(t *testing.T) {
 		return e
 	}
 	protected := func(e Entry) Entry { e.Protected = true; return e }
+	move := func(at time.Time, userK, personK uint16) Entry {
+		e := clerk(at, userK, personK)
+		e.Call, e.Outcome, e.Status = CallMove, OutcomeChanged, 201
+		return e
+	}
 	denied := func(e Entry) Entry { e.Outcome, e.Status = OutcomeDenied, 403; return e }
 	manyReads := func(user string, persons []int, start time.Time, step time.Duration) []Entry {
 		var es []Entry
@@ -61,6 +67,9 @@ func TestFlags(t *testing.T) {
 		{"protected, unknown citizen user", []Entry{protected(read("ghost", RoleCitizen, citizenPNR, min(0)))}, time.Time{}, time.Time{}, []string{"protected_person ghost 0 1"}},
 
 		{"many persons", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 4"}},
+		{"count is distinct persons", manyReads("a", []int{1, 1, 1, 1, 2, 3, 4}, min(0), time.Second), time.Time{}, time.Time{}, []string{"many_persons a 6 4"}},
+		{"count is distinct persons in the window", manyReads("a", []int{1, 2, 3, 3, 3, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8}, min(0), time.Minute),
+			time.Time{}, time.Time{}, []string{"many_persons a 6 4", "many_persons a 16 4"}},
 		{"same person many times", manyReads("a", []int{1, 1, 1, 1, 1, 1}, min(0), time.Second), time.Time{}, time.Time{}, nil},
 		{"exactly the limit", manyReads("a", []int{1, 2, 3, 1, 2, 3}, min(0), time.Second), time.Time{}, time.Time{}, nil},
 		{"spread out", manyReads("a", []int{1, 2, 3, 4, 5, 6}, min(0), 4*time.Minute), time.Time{}, time.Time{}, nil},
@@ -73,6 +82,15 @@ func TestFlags(t *testing.T) {
 		{"flag before from is not reported", manyReads("a", []int{1, 2, 3, 4, 5}, min(0), time.Minute), min(4), time.Time{}, []string{"many_persons a 4 5"}},
 		{"to ends the scan", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, min(3), nil},
 
+		{"move from another kommune", []Entry{move(min(0), 101, 147)}, time.Time{}, time.Time{}, []string{"move_from_other_kommune clerk1 0 1"}},
+		{"move within the kommune", []Entry{move(min(0), 101, 101)}, time.Time{}, time.Time{}, nil},
+		{"move of a person from abroad", []Entry{move(min(0), 101, 0)}, time.Time{}, time.Time{}, nil},
+		{"name change in another kommune", []Entry{func() Entry { e := move(min(0), 101, 147); e.Call = "POST /v1/persons/{pnr}/names"; return e }()}, time.Time{}, time.Time{}, nil},
+		{"move refused", []Entry{func() Entry { e := move(min(0), 101, 147); e.Outcome, e.Status = OutcomeRefused, 409; return e }()}, time.Time{}, time.Time{}, nil},
+		{"move replayed", []Entry{func() Entry { e := move(min(0), 101, 147); e.Outcome = OutcomeReplayed; return e }()}, time.Time{}, time.Time{}, nil},
+		{"moves are not reads", append(manyReads("clerk1", []int{1, 2, 3}, min(0), time.Second),
+			move(min(1), 101, 101), move(min(1), 101, 101), func() Entry { e := move(min(1), 101, 101); e.PNR = p(7); return e }()),
+			time.Time{}, time.Time{}, nil},
 		{"all rules at once", []Entry{
 			read("c", RoleLookup, p(1), min(0)), read("c", RoleLookup, p(2), min(0)), read("c", RoleLookup, p(3), min(0)),
 			protected(func() Entry {
@@ -102,9 +120,17 @@ func TestFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			slices.Reverse(logged)
-			flags, err := s.Flags(tt.from, tt.to)
+			page, err := s.Flags(FlagQuery{From: tt.from, To: tt.to, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
+			}
+			flags := page.Flags
+			totals := 0
+			for _, n := range page.Totals {
+				totals += n
+			}
+			if totals != len(flags) || len(page.Totals) != len(RuleNames()) || page.Next != "" {
+				t.Errorf("totals %v for %d flags, next %q", page.Totals, len(flags), page.Next)
 			}
 			var got []string
 			for _, f := range flags {
@@ -143,7 +169,77 @@ func TestFlagsDefaults(t *testing.T) {
 		t.Fatalf("18-7 = %+v, %v", r, ok)
 	}
 	s, _, _ := newTestService(t, Options{})
-	if _, err := s.Flags(tuesday10, tuesday10.Add(-1)); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("Flags(to before from) = %v", err)
+	for _, tt := range []struct {
+		q     FlagQuery
+		field string
+	}{
+		{FlagQuery{From: tuesday10, To: tuesday10.Add(-1)}, "to"},
+		{FlagQuery{Limit: -1}, "limit"},
+		{FlagQuery{Limit: 1001}, "limit"},
+		{FlagQuery{Rule: "nosy"}, "rule"},
+		{FlagQuery{Cursor: "x"}, "cursor"},
+		{FlagQuery{Cursor: "01HV0000000000000000000000.nosy"}, "cursor"},
+	} {
+		if _, err := s.Flags(tt.q); !errors.Is(err, ErrInvalid) || fieldOf(err) != tt.field {
+			t.Errorf("Flags(%+v) = %v, want a FieldError for %q", tt.q, err, tt.field)
+		}
+	}
+}
+
+// TestFlagsPages pages through many flags of several rules, with and
+// without a rule filter: every flag exactly once, in order, the same
+// totals on every page.
+func TestFlagsPages(t *testing.T) {
+	s, _, _ := newTestService(t, Options{Rules: Rules{ManyPersons: 3, Window: time.Minute}})
+	night := time.Date(2024, 3, 5, 22, 0, 0, 0, tuesday10.Location())
+	var es []Entry
+	for i := range 60 {
+		e := Entry{Time: night.Add(time.Duration(i) * 7 * time.Second), User: "n", Role: RoleClerk, PNR: testPNR(t, i),
+			Call: "GET /v1/persons/{pnr}", Outcome: OutcomeRead, Status: 200, UserKommune: 101, PersonKommune: 101}
+		if i%4 == 0 {
+			e.PersonKommune = 147
+		}
+		es = append(es, e)
+	}
+	if err := s.LogMany(es); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Flags(FlagQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{RuleOffHours: 60, RuleOtherKommune: 15, RuleManyPersons: 0, RuleProtectedPerson: 0, RuleMoveFromOtherKommune: 0}
+	// many_persons: 3 persons a minute is the limit; 60/7 reads a
+	// minute cross it once a minute (7 minutes of reads).
+	want[RuleManyPersons] = all.Totals[RuleManyPersons]
+	if !maps.Equal(all.Totals, want) || want[RuleManyPersons] < 6 || len(all.Flags) != 75+want[RuleManyPersons] {
+		t.Fatalf("totals %v with %d flags", all.Totals, len(all.Flags))
+	}
+	for _, rule := range []string{"", RuleOtherKommune} {
+		for _, limit := range []int{1, 7, 75} {
+			var got []Flag
+			q := FlagQuery{Rule: rule, Limit: limit}
+			for pages := 0; ; pages++ {
+				page, err := s.Flags(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !maps.Equal(page.Totals, all.Totals) || len(page.Flags) > limit || (page.Next != "" && len(page.Flags) != limit) {
+					t.Fatalf("rule %q limit %d: page of %d, totals %v, next %q", rule, limit, len(page.Flags), page.Totals, page.Next)
+				}
+				got = append(got, page.Flags...)
+				if page.Next == "" {
+					break
+				}
+				if pages > 200 {
+					t.Fatal("paging does not end")
+				}
+				q.Cursor = page.Next
+			}
+			wantFlags := slices.DeleteFunc(slices.Clone(all.Flags), func(f Flag) bool { return rule != "" && f.Rule != rule })
+			if !slices.Equal(got, wantFlags) {
+				t.Fatalf("rule %q limit %d: %d flags, want %d", rule, limit, len(got), len(wantFlags))
+			}
+		}
 	}
 }

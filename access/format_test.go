@@ -27,7 +27,37 @@ func goldenEntry() (Entry, ulid.ULID) {
 		ID: id.String(), Time: at, User: "anne.clerk", Role: RoleClerk, PNR: pnr.MustParse("010170-1234"),
 		Call: "GET /v1/persons/{pnr}", Purpose: "sag 2024-17", Outcome: OutcomeRead, Status: 200,
 		PersonKommune: 147, Protected: true, UserKommune: 101,
+		Token: "0123456789abcdef", Target: "change-extract:bank 2024-03-04 jsonl", Persons: 1234,
 	}, id
+}
+
+// goldenV1Value is the value of goldenEntry as version 1 wrote it (before
+// token, target and persons), pinned from testdata/format.golden at
+// a401acf: old logs must still read.
+const goldenV1Value = "01d5f01b0a616e6e652e636c65726b01f2acbf3015474554202f76312f706572736f6e732f7b706e727d0b73616720323032342d313701c80193016501"
+
+func TestDecodeEntryVersion1(t *testing.T) {
+	want, id := goldenEntry()
+	want.Token, want.Target, want.Persons = "", "", 0
+	v, err := hex.DecodeString(goldenV1Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeEntry(id, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("decoded\n%+v\nwant\n%+v", got, want)
+	}
+	for name, b := range map[string][]byte{
+		"v1 with token flag": append(bytes.Clone(v[:len(v)-1]), 3),
+		"v1 with a tail":     append(bytes.Clone(v), 0, 0),
+	} {
+		if _, err := decodeEntry(id, b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: decodeEntry = %v, want ErrCorrupt", name, err)
+		}
+	}
 }
 
 func formatDump() string {
@@ -47,6 +77,8 @@ func formatDump() string {
 	}
 	line("U key (user)", userKey("anne.clerk"))
 	line("U key (token index)", userTokenKey("anne.clerk", [tokenIDLen]byte(h[:tokenIDLen])))
+	line("U key (citizen)", citizenKey(pnr.MustParse("010170-1234")))
+	line("U key (citizen done)", citizenIndexKey())
 	line("T key", tokenKey(h))
 	fmt.Fprintf(&b, "%-22s %s\n", "token id", tokenID(h))
 	return b.String()
@@ -89,12 +121,13 @@ func TestDecodeEntryCorrupt(t *testing.T) {
 	v := appendEntry(nil, &e)
 	cases := map[string][]byte{
 		"empty":        nil,
-		"version":      append([]byte{2}, v[1:]...),
+		"version":      append([]byte{3}, v[1:]...),
 		"truncated":    v[:len(v)-1],
 		"trailing":     append(bytes.Clone(v), 0),
-		"flags":        append(bytes.Clone(v[:len(v)-1]), 2),
-		"nanos":        append([]byte{1, 0xc0, 0x84, 0x3d}, v[4:]...), // 1,000,000
-		"string bound": {1, 0, 0xff, 0xff, 0x03},
+		"flags":        flagsByte(v, 4),
+		"short token":  v[:flagsAt(v)+5],
+		"nanos":        append([]byte{2, 0xc0, 0x84, 0x3d}, v[4:]...), // 1,000,000
+		"string bound": {2, 0, 0xff, 0xff, 0x03},
 	}
 	for name, b := range cases {
 		if _, err := decodeEntry(id, b); !errors.Is(err, ErrCorrupt) {
@@ -115,11 +148,27 @@ func TestDecodeEntryCorrupt(t *testing.T) {
 	}
 }
 
+// flagsAt is the offset of the flags byte in the golden entry's value.
+func flagsAt(v []byte) int {
+	e, _ := goldenEntry()
+	e.Token, e.Target, e.Persons = "", "", 0
+	return len(appendEntry(nil, &e)) - 1 - 1 - 1 // flags, empty target, zero persons
+}
+
+// flagsByte returns v with its flags byte replaced by f.
+func flagsByte(v []byte, f byte) []byte {
+	b := bytes.Clone(v)
+	b[flagsAt(v)] = f
+	return b
+}
+
 func FuzzDecodeEntry(f *testing.F) {
 	e, id := goldenEntry()
 	f.Add(appendEntry(nil, &e))
 	e.PNR, e.User, e.Role, e.Purpose, e.Protected = 0, "", "", "", false
 	f.Add(appendEntry(nil, &e))
+	old, _ := hex.DecodeString(goldenV1Value)
+	f.Add(old)
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeEntry(id, b)

@@ -27,11 +27,25 @@ const (
 	// userTokenTag opens the user -> token index inside SpaceUsers. User
 	// ids start with [a-z0-9], so no user key starts with it.
 	userTokenTag byte = 0x00
+	// citizenTag opens the pnr -> citizen user index inside SpaceUsers;
+	// the tag alone is the key that says the index is complete.
+	citizenTag byte = 0x01
 	// userSep ends a user id inside a key; ids never hold it.
 	userSep byte = 0x00
 
-	// valueVersion opens every value this package writes.
+	// valueVersion opens every user and token record.
 	valueVersion byte = 1
+	// entryVersion opens every access log entry written now; entries of
+	// entryVersion1 (no token, target or persons) are still read.
+	entryVersion  byte = 2
+	entryVersion1 byte = 1
+)
+
+// Entry flag bits.
+const (
+	flagProtected byte = 1 << 0
+	flagToken     byte = 1 << 1 // version 2: the token id follows the flags
+	entryFlags         = flagProtected | flagToken
 )
 
 // userKey is id (U | id).
@@ -54,6 +68,14 @@ func userTokenPrefix(user string) []byte {
 	k = append(k, user...)
 	return append(k, userSep)
 }
+
+// citizenKey is 0x01 | pnr(8) (U | ...). The value is the citizen user's
+// id.
+func citizenKey(p pnr.PNR) []byte { return p.AppendKey([]byte{citizenTag}) }
+
+// citizenIndexKey is 0x01 (U | 0x01): present once every citizen user
+// has its citizenKey (value: version 1).
+func citizenIndexKey() []byte { return []byte{citizenTag} }
 
 // tokenKey is sha256(secret) (T | hash).
 func tokenKey(h [hashLen]byte) []byte { return h[:] }
@@ -153,7 +175,7 @@ func boundID(ms uint64) ulid.ULID {
 // Role and outcome codes in log values. Codes are never renumbered.
 var (
 	roleCodes    = []Role{"", RoleClerk, RoleLookup, RoleAuditor, RoleCitizen, RoleSubscriber, RoleAdmin}
-	outcomeCodes = []string{"", OutcomeRead, OutcomeDenied, OutcomeChanged}
+	outcomeCodes = []string{"", OutcomeRead, OutcomeDenied, OutcomeChanged, OutcomeReplayed, OutcomeRefused, OutcomeAdmin}
 )
 
 func code[T comparable](table []T, v T) byte {
@@ -165,24 +187,28 @@ func code[T comparable](table []T, v T) byte {
 	return 0xff
 }
 
-// appendEntry appends the log value of e (version 1):
+// appendEntry appends the log value of e (version 2):
 //
-//	version u8 = 1
+//	version u8 = 2
 //	nanoseconds within the id's millisecond  uvarint
 //	user      uvarint length | bytes
 //	role      u8 code (0 none, 1 clerk, 2 lookup, 3 auditor, 4 citizen, 5 subscriber, 6 admin)
 //	pnr       uvarint (0 none)
 //	call      uvarint length | bytes
 //	purpose   uvarint length | bytes
-//	outcome   u8 code (1 read, 2 denied, 3 changed)
+//	outcome   u8 code (1 read, 2 denied, 3 changed, 4 replayed, 5 refused, 6 admin)
 //	status    uvarint
 //	person kommune, user kommune  uvarint each
-//	flags     u8 (bit 0: protected)
+//	flags     u8 (bit 0: protected, bit 1: token id follows)
+//	token     8 bytes, if flag bit 1 (the public token id in binary)
+//	target    uvarint length | bytes
+//	persons   uvarint
 //
-// The id is the key; the time is the id's millisecond plus the stored
-// nanoseconds. e must be valid (see prepare).
+// Version 1 ends at the flags (bit 0 only). The id is the key; the time is
+// the id's millisecond plus the stored nanoseconds. e must be valid (see
+// prepare).
 func appendEntry(dst []byte, e *Entry) []byte {
-	dst = append(dst, valueVersion)
+	dst = append(dst, entryVersion)
 	dst = binary.AppendUvarint(dst, uint64(e.Time.Nanosecond()%int(time.Millisecond)))
 	dst = appendString(dst, e.User)
 	dst = append(dst, code(roleCodes, e.Role))
@@ -195,9 +221,18 @@ func appendEntry(dst []byte, e *Entry) []byte {
 	dst = binary.AppendUvarint(dst, uint64(e.UserKommune))
 	var flags byte
 	if e.Protected {
-		flags |= 1
+		flags |= flagProtected
 	}
-	return append(dst, flags)
+	tid, hasToken := parseTokenID(e.Token)
+	if hasToken {
+		flags |= flagToken
+	}
+	dst = append(dst, flags)
+	if hasToken {
+		dst = append(dst, tid[:]...)
+	}
+	dst = appendString(dst, e.Target)
+	return binary.AppendUvarint(dst, uint64(e.Persons))
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -205,11 +240,13 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-// decodeEntry decodes a log value stored under id. Errors wrap ErrCorrupt.
+// decodeEntry decodes a log value (version 1 or 2) stored under id.
+// Errors wrap ErrCorrupt.
 func decodeEntry(id ulid.ULID, b []byte) (Entry, error) {
 	d := decoder{b: b}
-	if v := d.byte(); v != valueVersion {
-		return Entry{}, fmt.Errorf("%w: log entry version %d", ErrCorrupt, v)
+	version := d.byte()
+	if version != entryVersion && version != entryVersion1 {
+		return Entry{}, fmt.Errorf("%w: log entry version %d", ErrCorrupt, version)
 	}
 	nanos := d.uvarint(uint64(time.Millisecond - 1))
 	var e Entry
@@ -224,14 +261,26 @@ func decodeEntry(id ulid.ULID, b []byte) (Entry, error) {
 	e.PersonKommune = uint16(d.uvarint(1<<16 - 1))
 	e.UserKommune = uint16(d.uvarint(1<<16 - 1))
 	flags := d.byte()
+	allowed := flagProtected
+	if version == entryVersion {
+		allowed = entryFlags
+		if flags&flagToken != 0 {
+			tid := d.bytes(tokenIDLen)
+			if len(tid) == tokenIDLen {
+				e.Token = hex.EncodeToString(tid)
+			}
+		}
+		e.Target = d.string(maxTargetLen)
+		e.Persons = int(d.uvarint(maxPersons))
+	}
 	if d.bad || len(d.b) != 0 {
 		return Entry{}, fmt.Errorf("%w: log entry", ErrCorrupt)
 	}
-	if flags&^1 != 0 || (e.PNR != 0 && !e.PNR.Valid()) || e.Outcome == "" ||
-		!utf8.ValidString(e.Call) || !utf8.ValidString(e.Purpose) {
+	if flags&^allowed != 0 || (e.PNR != 0 && !e.PNR.Valid()) || e.Outcome == "" ||
+		!utf8.ValidString(e.Call) || !utf8.ValidString(e.Purpose) || !utf8.ValidString(e.Target) {
 		return Entry{}, fmt.Errorf("%w: log entry field", ErrCorrupt)
 	}
-	e.Protected = flags&1 != 0
+	e.Protected = flags&flagProtected != 0
 	e.Time = time.UnixMilli(int64(id.Time())).Add(time.Duration(nanos)).UTC()
 	return e, nil
 }
@@ -253,6 +302,16 @@ func (d *decoder) byte() byte {
 	c := d.b[0]
 	d.b = d.b[1:]
 	return c
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if len(d.b) < n {
+		d.fail()
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
 }
 
 func (d *decoder) uvarint(max uint64) uint64 {

@@ -17,11 +17,22 @@ const (
 	OutcomeRead    = "read"    // person data was read
 	OutcomeDenied  = "denied"  // the attempt was refused
 	OutcomeChanged = "changed" // person data was changed
+	// OutcomeReplayed: a write repeated with the same Idempotency-Key;
+	// it changed nothing (the first request's entry says "changed").
+	OutcomeReplayed = "replayed"
+	// OutcomeRefused: a write the register's rules refused (e.g. a move
+	// of a dead person); nothing changed.
+	OutcomeRefused = "refused"
+	// OutcomeAdmin: an administrator's action on users, tokens,
+	// subscribers or marks (Target says on what).
+	OutcomeAdmin = "admin"
 )
 
 const (
 	maxCallLen    = 200 // bytes
 	maxPurposeLen = 200 // characters; longer purposes are cut
+	maxTargetLen  = 200 // bytes
+	maxPersons    = 1<<31 - 1
 	defaultLimit  = 100
 	maxLimit      = 1000
 )
@@ -56,11 +67,22 @@ type Entry struct {
 	Outcome string `json:"outcome"`
 	// Status is the HTTP status answered, 100-599.
 	Status int `json:"status"`
-	// PersonKommune is where the person lived when read (for the rules).
+	// PersonKommune is where the person lived when read, or, for a
+	// change, before it (for the rules).
 	PersonKommune uint16 `json:"person_kommune,omitempty"`
 	// Protected: the person had name-and-address protection.
 	Protected   bool   `json:"protected,omitempty"`
 	UserKommune uint16 `json:"user_kommune,omitempty"`
+	// Token is the public id (16 hex digits) of the token the call was
+	// made with; empty when there was none. Never the secret.
+	Token string `json:"token,omitempty"`
+	// Target is what an admin action or a download was about, as
+	// "kind:id" words, e.g. "user:anne token:0123456789abcdef" or
+	// "change-extract:bank 2024-03-05 jsonl" (at most 200 bytes; never a
+	// pnr, a name or an address).
+	Target string `json:"target,omitempty"`
+	// Persons is how many persons a download or a batch held.
+	Persons int `json:"persons,omitempty"`
 }
 
 // prepare validates e, cuts its purpose, and gives it a time and an id.
@@ -86,8 +108,21 @@ func (s *Service) prepare(e *Entry) (ulid.ULID, error) {
 		return id, &FieldError{"call", reasonUTF8}
 	}
 	e.Purpose = cutPurpose(e.Purpose)
+	if e.Token != "" {
+		if _, ok := parseTokenID(e.Token); !ok {
+			return id, &FieldError{"token", reasonTokenID}
+		}
+	}
+	switch {
+	case len(e.Target) > maxTargetLen:
+		return id, &FieldError{"target", reasonTooLong}
+	case !utf8.ValidString(e.Target):
+		return id, &FieldError{"target", reasonUTF8}
+	case e.Persons < 0 || e.Persons > maxPersons:
+		return id, &FieldError{"persons", reasonPersons}
+	}
 	switch e.Outcome {
-	case OutcomeRead, OutcomeDenied, OutcomeChanged:
+	case OutcomeRead, OutcomeDenied, OutcomeChanged, OutcomeReplayed, OutcomeRefused, OutcomeAdmin:
 	default:
 		return id, &FieldError{"outcome", reasonOutcome}
 	}
@@ -180,7 +215,8 @@ func appendRecords(recs []register.Record, buf []byte, e *Entry, id ulid.ULID) (
 // recordSize is an upper bound on the bytes appendRecords writes for e.
 func recordSize(e *Entry) int {
 	return idLen + pnrLen + idLen + len(e.User) + 1 + idLen + // keys
-		1 + 3 + 2*len(e.User) + 1 + 10 + len(e.Call) + len(e.Purpose) + 2 + 1 + 3 + 3 + 3 + 1 + 16
+		1 + 3 + 2*len(e.User) + 1 + 10 + len(e.Call) + len(e.Purpose) + 2 + 1 + 3 + 3 + 3 + 1 + 16 +
+		tokenIDLen + 2 + len(e.Target) + 5
 }
 
 // Log writes one access log entry: the entry (L), and its index entries by
@@ -240,6 +276,9 @@ type Query struct {
 	User string
 	// From and To select entries with From <= Time < To; zero is open.
 	From, To time.Time
+	// Outcome, when set, selects the entries with that outcome (e.g.
+	// OutcomeChanged with PNR: who changed this person).
+	Outcome string
 	// Limit is the page size: 0 means 100; at most 1000.
 	Limit int
 	// Cursor continues from an earlier answer's next.
@@ -252,8 +291,8 @@ type Query struct {
 // bounds are turned into ULID bounds, so a narrow window scans only its
 // entries.
 //
-// It returns a *FieldError (fields limit, pnr, user, cursor, to) or a
-// storage error.
+// It returns a *FieldError (fields limit, pnr, user, outcome, cursor, to)
+// or a storage error.
 func (s *Service) Query(q Query) (entries []Entry, next string, err error) {
 	limit := q.Limit
 	switch {
@@ -269,6 +308,9 @@ func (s *Service) Query(q Query) (entries []Entry, next string, err error) {
 		if err := validID("user", q.User); err != nil {
 			return nil, "", err
 		}
+	}
+	if q.Outcome != "" && code(outcomeCodes, q.Outcome) == 0xff {
+		return nil, "", &FieldError{"outcome", reasonOutcome}
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return nil, "", &FieldError{"to", reasonToBeforeFrom}
@@ -307,7 +349,8 @@ func (s *Service) Query(q Query) (entries []Entry, next string, err error) {
 			return false
 		}
 		if (!q.From.IsZero() && e.Time.Before(q.From)) || (!q.To.IsZero() && !e.Time.Before(q.To)) ||
-			(q.User != "" && e.User != q.User) || (!q.PNR.IsZero() && e.PNR != q.PNR) {
+			(q.User != "" && e.User != q.User) || (!q.PNR.IsZero() && e.PNR != q.PNR) ||
+			(q.Outcome != "" && e.Outcome != q.Outcome) {
 			return true
 		}
 		entries = append(entries, e)

@@ -111,6 +111,9 @@ func logSeries(t *testing.T, s *Service, n int) []Entry {
 		e := readEntry(fmt.Sprintf("u%d", i%3), testPNR(t, i%5))
 		e.Time = tuesday10.Add(time.Duration(i) * time.Millisecond)
 		e.Status = 200 + i%2
+		if i%7 == 0 {
+			e.Outcome, e.Status, e.Token = OutcomeChanged, 201, "00000000000000a1"
+		}
 		all = append(all, e)
 	}
 	// Half one by one, half in one batch.
@@ -145,6 +148,9 @@ func TestQuery(t *testing.T) {
 		{"user from to", Query{User: "u0", From: at(10), To: at(220)}, func(i int, _ Entry) bool { return i%3 == 0 && i >= 10 && i < 220 }},
 		{"pnr from to", Query{PNR: testPNR(t, 4), From: at(10), To: at(220)}, func(i int, _ Entry) bool { return i%5 == 4 && i >= 10 && i < 220 }},
 		{"empty range", Query{From: at(10), To: at(10)}, func(int, Entry) bool { return false }},
+		{"changed", Query{Outcome: OutcomeChanged}, func(i int, _ Entry) bool { return i%7 == 0 }},
+		{"who changed a person", Query{PNR: testPNR(t, 3), Outcome: OutcomeChanged}, func(i int, _ Entry) bool { return i%7 == 0 && i%5 == 3 }},
+		{"user's reads", Query{User: "u2", Outcome: OutcomeRead}, func(i int, _ Entry) bool { return i%7 != 0 && i%3 == 2 }},
 		{"unknown user", Query{User: "nobody"}, func(int, Entry) bool { return false }},
 		{"unknown pnr", Query{PNR: testPNR(t, 7)}, func(int, Entry) bool { return false }},
 		{"before the log", Query{To: tuesday10}, func(int, Entry) bool { return false }},
@@ -205,6 +211,7 @@ func TestQueryErrors(t *testing.T) {
 		{Query{PNR: 1}, "pnr"},
 		{Query{User: "Not An Id"}, "user"},
 		{Query{Cursor: "x"}, "cursor"},
+		{Query{Outcome: "looked"}, "outcome"},
 		{Query{From: tuesday10, To: tuesday10.Add(-1)}, "to"},
 	} {
 		if _, _, err := s.Query(tt.q); !errors.Is(err, ErrInvalid) || fieldOf(err) != tt.field {

@@ -24,6 +24,10 @@ type Token struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 	Revoked bool      `json:"revoked,omitempty"`
+	// Issuer is the user who issued the token when it was issued through
+	// IssueTokenBy (an administrator, or the user themself); empty for
+	// tokens from the command line and from before the field.
+	Issuer string `json:"issuer,omitempty"`
 }
 
 const (
@@ -48,6 +52,10 @@ func wellFormed(secret string) bool {
 	return err == nil && n == secretBytes
 }
 
+// WellFormed reports whether secret has the shape of a token IssueToken
+// gives ("cpr_" and 43 base64url characters); it reads no storage.
+func WellFormed(secret string) bool { return wellFormed(secret) }
+
 // IssueToken issues a token for the user, valid for ttl (0: the default
 // lifetime). The secret, "cpr_" and 43 base64url characters of 32 random
 // bytes, is returned once; only its sha256 is stored.
@@ -56,6 +64,12 @@ func wellFormed(secret string) bool {
 // Options.MaxTTL), ErrNoUser if the user does not exist or is disabled, or
 // a storage error.
 func (s *Service) IssueToken(userID string, ttl time.Duration) (secret string, t Token, err error) {
+	return s.IssueTokenBy("", userID, ttl)
+}
+
+// IssueTokenBy is IssueToken recording who issued the token (Token.Issuer;
+// "" for none). It returns the errors of IssueToken.
+func (s *Service) IssueTokenBy(issuer, userID string, ttl time.Duration) (secret string, t Token, err error) {
 	switch {
 	case ttl < 0:
 		return "", Token{}, &FieldError{"ttl", reasonTTLNegative}
@@ -91,7 +105,7 @@ func (s *Service) IssueToken(userID string, ttl time.Duration) (secret string, t
 		}
 	}
 	now := s.now()
-	t = Token{ID: tokenID(h), User: u.ID, Created: now, Expires: now.Add(ttl)}
+	t = Token{ID: tokenID(h), User: u.ID, Created: now, Expires: now.Add(ttl), Issuer: issuer}
 	v, err := appendRecord(nil, &t)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("access: encode token: %w", err)
@@ -103,7 +117,7 @@ func (s *Service) IssueToken(userID string, ttl time.Duration) (secret string, t
 	if err != nil {
 		return "", Token{}, fmt.Errorf("access: write token: %w", err)
 	}
-	s.log.Info("access: token issued", "user", u.ID, "token", t.ID, "expires", t.Expires)
+	s.log.Info("access: token issued", "user", u.ID, "token", t.ID, "expires", t.Expires, "issuer", issuer)
 	return secret, t, nil
 }
 

@@ -62,7 +62,10 @@ const (
 	reasonTTLTooLong   = "longer than the longest token lifetime"
 	reasonTooLong      = "too long"
 	reasonUTF8         = "must be valid UTF-8"
-	reasonOutcome      = "must be read, denied or changed"
+	reasonOutcome      = "must be read, denied, changed, replayed, refused or admin"
+	reasonTokenID      = "must be a public token id (16 lowercase hex digits)"
+	reasonPersons      = "must be 0-2147483647"
+	reasonRule         = "must be many_persons, off_hours, other_kommune, protected_person or move_from_other_kommune"
 	reasonStatus       = "must be an HTTP status 100-599"
 	reasonEntryID      = "must be a ULID"
 	reasonEntryIDTime  = "the ULID's time must be the entry's time (to the millisecond)"
@@ -180,10 +183,12 @@ func (u *User) validate() error {
 }
 
 // CreateUser validates and stores a new user. A zero Created is set to
-// now; times are stored in UTC. It returns the stored user.
+// now; times are stored in UTC. It returns the stored user. A citizen has
+// one user: the pnr index (U | 0x01 | pnr) is written in the same batch.
 //
 // It returns a *FieldError (matching ErrInvalid) naming the wrong field,
-// ErrExists if the id is taken, or a storage error.
+// ErrExists if the id is taken, ErrCitizenExists if a citizen user with
+// that pnr exists, or a storage error.
 func (s *Service) CreateUser(u User) (User, error) {
 	if err := u.validate(); err != nil {
 		return User{}, err
@@ -204,11 +209,60 @@ func (s *Service) CreateUser(u User) (User, error) {
 	case !errors.Is(err, register.ErrNotFound):
 		return User{}, fmt.Errorf("access: read user: %w", err)
 	}
-	if err := s.reg.PutRecords(register.Record{Space: register.SpaceUsers, Key: userKey(u.ID), Value: v}); err != nil {
+	recs := []register.Record{{Space: register.SpaceUsers, Key: userKey(u.ID), Value: v}}
+	if u.Role == RoleCitizen {
+		if err := s.indexCitizens(); err != nil {
+			return User{}, err
+		}
+		switch _, err := s.reg.GetRecord(register.SpaceUsers, citizenKey(u.PNR)); {
+		case err == nil:
+			return User{}, ErrCitizenExists
+		case !errors.Is(err, register.ErrNotFound):
+			return User{}, fmt.Errorf("access: read citizen index: %w", err)
+		}
+		recs = append(recs, register.Record{Space: register.SpaceUsers, Key: citizenKey(u.PNR), Value: []byte(u.ID)})
+	}
+	if err := s.reg.PutRecords(recs...); err != nil {
 		return User{}, fmt.Errorf("access: write user: %w", err)
 	}
 	s.log.Info("access: user created", "user", u.ID, "role", string(u.Role))
 	return u, nil
+}
+
+// indexCitizens writes the citizen index of the users stored before it
+// existed, once per store (a migration; the key citizenIndexKey marks it
+// done). Where an old store holds two citizen users of one pnr, the
+// index names the first by id; both keep working. s.mu must be held.
+func (s *Service) indexCitizens() error {
+	if s.citizensIndexed {
+		return nil
+	}
+	switch _, err := s.reg.GetRecord(register.SpaceUsers, citizenIndexKey()); {
+	case err == nil:
+		s.citizensIndexed = true
+		return nil
+	case !errors.Is(err, register.ErrNotFound):
+		return fmt.Errorf("access: read citizen index: %w", err)
+	}
+	users, err := s.Users()
+	if err != nil {
+		return err
+	}
+	seen := map[pnr.PNR]bool{}
+	var recs []register.Record
+	for _, u := range users {
+		if u.Role == RoleCitizen && !seen[u.PNR] {
+			seen[u.PNR] = true
+			recs = append(recs, register.Record{Space: register.SpaceUsers, Key: citizenKey(u.PNR), Value: []byte(u.ID)})
+		}
+	}
+	recs = append(recs, register.Record{Space: register.SpaceUsers, Key: citizenIndexKey(), Value: []byte{valueVersion}})
+	if err := s.reg.PutRecords(recs...); err != nil {
+		return fmt.Errorf("access: write citizen index: %w", err)
+	}
+	s.citizensIndexed = true
+	s.log.Info("access: citizen index built", "citizens", len(recs)-1)
+	return nil
 }
 
 // User returns the user with the given id, disabled or not. It returns
@@ -280,11 +334,20 @@ func (s *Service) SetDisabled(id string, disabled bool) error {
 func (s *Service) DeleteUser(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.User(id); err != nil {
+	u, err := s.User(id)
+	if err != nil {
 		return err
 	}
 	recs := []register.Record{{Space: register.SpaceUsers, Key: userKey(id), Delete: true}}
-	err := s.scanUserTokens(id, func(k []byte, h [hashLen]byte) {
+	if u.Role == RoleCitizen {
+		switch v, err := s.reg.GetRecord(register.SpaceUsers, citizenKey(u.PNR)); {
+		case err == nil && string(v) == id:
+			recs = append(recs, register.Record{Space: register.SpaceUsers, Key: citizenKey(u.PNR), Delete: true})
+		case err != nil && !errors.Is(err, register.ErrNotFound):
+			return fmt.Errorf("access: read citizen index: %w", err)
+		}
+	}
+	err = s.scanUserTokens(id, func(k []byte, h [hashLen]byte) {
 		recs = append(recs,
 			register.Record{Space: register.SpaceUsers, Key: k, Delete: true},
 			register.Record{Space: register.SpaceTokens, Key: tokenKey(h), Delete: true})

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cpr/register"
 	"errors"
 	"strings"
 	"testing"
@@ -89,6 +90,45 @@ func TestCreateUserDuplicate(t *testing.T) {
 	u, err := s.User("anne")
 	if err != nil || u.Role != RoleLookup {
 		t.Fatalf("User = %+v, %v; the first user must stay", u, err)
+	}
+}
+
+func TestCitizenUniquePerPNR(t *testing.T) {
+	s, _, reg := newTestService(t, Options{})
+	p := testPNR(t, 9)
+	mustCreate(t, s, User{ID: "cit1", Role: RoleCitizen, PNR: p})
+	if _, err := s.CreateUser(User{ID: "cit2", Role: RoleCitizen, PNR: p}); !errors.Is(err, ErrCitizenExists) {
+		t.Fatalf("second citizen user of one pnr: %v, want ErrCitizenExists", err)
+	}
+	if _, err := s.User("cit2"); !errors.Is(err, ErrNoUser) {
+		t.Fatalf("the refused user was stored: %v", err)
+	}
+	mustCreate(t, s, User{ID: "cit3", Role: RoleCitizen, PNR: testPNR(t, 10)})
+
+	// Deleting the user frees the pnr.
+	if err := s.DeleteUser("cit1"); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, User{ID: "cit2", Role: RoleCitizen, PNR: p})
+
+	// A store from before the index (a citizen user without its index
+	// key) is indexed on the next citizen creation.
+	old := User{ID: "old", Role: RoleCitizen, PNR: testPNR(t, 11), Created: tuesday10}
+	v, err := appendRecord(nil, &old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.PutRecords(register.Record{Space: register.SpaceUsers, Key: userKey("old"), Value: v},
+		register.Record{Space: register.SpaceUsers, Key: citizenIndexKey(), Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := New(reg, Options{Clock: newClock(tuesday10).Now})
+	if _, err := s2.CreateUser(User{ID: "new", Role: RoleCitizen, PNR: testPNR(t, 11)}); !errors.Is(err, ErrCitizenExists) {
+		t.Fatalf("citizen of a pnr with a user from before the index: %v, want ErrCitizenExists", err)
+	}
+	us, err := s2.Users()
+	if err != nil || len(us) != 3 {
+		t.Fatalf("Users = %d users, %v; the index keys must not be listed", len(us), err)
 	}
 }
 

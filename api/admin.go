@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"cpr/access"
@@ -37,6 +38,7 @@ func (s *Server) postUser(c *call) error {
 	if err != nil {
 		return err
 	}
+	c.target, c.pnr = "user:"+u.ID+" role:"+string(u.Role), u.PNR
 	return c.json(http.StatusCreated, userJSON(u))
 }
 
@@ -54,6 +56,9 @@ func userJSON(u access.User) map[string]any {
 	if u.Name != "" {
 		out["name"] = u.Name
 	}
+	if u.Disabled {
+		out["disabled"] = true
+	}
 	return out
 }
 
@@ -67,6 +72,32 @@ func (s *Server) listUsers(c *call) error {
 		out = append(out, userJSON(u))
 	}
 	return c.json(http.StatusOK, map[string]any{"users": out})
+}
+
+// patchUser disables or enables a user: a disabled user's tokens are
+// refused until it is enabled again.
+func (s *Server) patchUser(c *call) error {
+	var b struct {
+		Disabled *bool `json:"disabled"`
+	}
+	if _, err := c.decode(&b); err != nil {
+		return err
+	}
+	if b.Disabled == nil {
+		return &fieldError{field: "disabled", reason: "is required (true or false)", err: register.ErrInvalid}
+	}
+	id := c.r.PathValue("id")
+	if err := s.acc.SetDisabled(id, *b.Disabled); errors.Is(err, access.ErrNoUser) {
+		return errNoUser
+	} else if err != nil {
+		return err
+	}
+	u, err := s.acc.User(id)
+	if err != nil {
+		return err
+	}
+	c.target, c.pnr = "user:"+u.ID+" disabled:"+strconv.FormatBool(u.Disabled), u.PNR
+	return c.json(http.StatusOK, userJSON(u))
 }
 
 func (s *Server) postToken(c *call) error {
@@ -84,13 +115,15 @@ func (s *Server) postToken(c *call) error {
 		return &fieldError{field: "ttl_hours", reason: "must not be negative", err: register.ErrInvalid}
 	}
 	c.renames = map[string]string{"ttl": "ttl_hours"}
-	secret, t, err := s.acc.IssueToken(b.User, time.Duration(b.TTLHours*float64(time.Hour)))
+	secret, t, err := s.acc.IssueTokenBy(c.user.ID, b.User, time.Duration(b.TTLHours*float64(time.Hour)))
 	if errors.Is(err, access.ErrNoUser) {
 		return &fieldError{field: "user", reason: "no such user", err: errNoUser}
 	}
 	if err != nil {
 		return err
 	}
+	// Who minted it (the entry's user and token) and for whom.
+	c.target = "user:" + t.User + " token:" + t.ID
 	return c.json(http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "user": t.User, "expires": t.Expires})
 }
 

@@ -10,7 +10,7 @@ import (
 
 func (s *Server) accessLog(c *call) error {
 	v := c.r.URL.Query()
-	q := access.Query{User: v.Get("user"), Cursor: v.Get("cursor")}
+	q := access.Query{User: v.Get("user"), Cursor: v.Get("cursor"), Outcome: v.Get("outcome")}
 	var err error
 	if q.PNR, err = parsePNR("pnr", v.Get("pnr"), false); err != nil {
 		return err
@@ -45,6 +45,9 @@ func (s *Server) answerLog(c *call, q access.Query) error {
 	return c.json(http.StatusOK, map[string]any{"entries": es, "next": next})
 }
 
+// flags answers a page of the flags of a window, with the totals per
+// rule over the whole window. Without from and to the window is the 24
+// hours before now; give both to page a fixed window.
 func (s *Server) flags(c *call) error {
 	v := c.r.URL.Query()
 	from, to, err := timeRange(v.Get("from"), v.Get("to"))
@@ -57,14 +60,16 @@ func (s *Server) flags(c *call) error {
 	if from.IsZero() {
 		from = to.Add(-24 * time.Hour)
 	}
-	fs, err := s.acc.Flags(from, to)
+	q := access.FlagQuery{From: from, To: to, Rule: v.Get("rule"), Cursor: v.Get("cursor")}
+	if q.Limit, err = c.queryInt("limit", 100, 1000); err != nil {
+		return err
+	}
+	page, err := s.acc.Flags(q)
 	if err != nil {
 		return err
 	}
-	if fs == nil {
-		fs = []access.Flag{}
-	}
-	return c.json(http.StatusOK, map[string]any{"flags": fs, "from": from, "to": to})
+	return c.json(http.StatusOK, map[string]any{"flags": page.Flags, "next": page.Next, "totals": page.Totals,
+		"from": from.UTC(), "to": to.UTC()})
 }
 
 func timeRange(from, to string) (f, t time.Time, err error) {

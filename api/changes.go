@@ -103,6 +103,7 @@ func (s *Server) change(c *call, body any, build func() (register.Change, uint16
 	if err != nil {
 		return err
 	}
+	audit := c.beginChange(ch)
 	m := register.Meta{Actor: c.user.ID}
 	if c.user.Role == access.RoleClerk {
 		if kommune == 0 {
@@ -122,6 +123,7 @@ func (s *Server) change(c *call, body any, build func() (register.Change, uint16
 		m.BodyHash = sha256.Sum256(append([]byte(c.r.Method+" "+c.r.URL.Path+"\n"), raw...))
 	}
 	res, err := s.reg.Apply(c.r.Context(), ch, m)
+	audit.end(res, err)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.logAccess(access.Entry{Outcome: "read", Status: http.StatusOK}); err != nil {
+	if err := c.auditDownload(id, "change-extract", day, f, st.Persons); err != nil {
 		return err
 	}
 	if _, err := tmp.Seek(0, 0); err != nil {
@@ -337,6 +337,9 @@ func (s *Server) getStatusExtractData(c *call) error {
 	defer f.Close()
 	sub, _, err := s.subs.Get(job.Subscriber)
 	if err != nil {
+		return err
+	}
+	if err := c.auditDownload(job.Subscriber, "status-extract:"+job.ID, job.Date, job.Format, job.Stats.Persons); err != nil {
 		return err
 	}
 	c.w.Header().Set("Content-Type", contentType(job.Format))

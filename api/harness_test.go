@@ -501,6 +501,9 @@ type logEntry struct {
 	PersonKommune int    `json:"person_kommune"`
 	Protected     bool   `json:"protected"`
 	UserKommune   int    `json:"user_kommune"`
+	Token         string `json:"token"`
+	Target        string `json:"target"`
+	Persons       int    `json:"persons"`
 }
 
 // accessLog pages through /v1/access-log (or another log route) as user

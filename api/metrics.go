@@ -15,6 +15,11 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// unauthenticated counts 401s by reason (authReasons).
+	unauthenticated *prometheus.CounterVec
+	// logFailures counts access log entries of accepted writes that
+	// could not be written.
+	logFailures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, r *register.Register) (*metrics, error) {
@@ -26,12 +31,23 @@ func newMetrics(reg prometheus.Registerer, r *register.Register) (*metrics, erro
 			Name: "cpr_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
+		unauthenticated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cpr_http_unauthenticated_total",
+			Help: "Calls answered 401, by reason (missing, scheme, malformed, unknown, expired, revoked, disabled); not stored in the access log.",
+		}, []string{"reason"}),
+		logFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cpr_access_log_failures_total",
+			Help: "Access log entries of accepted writes that could not be written (the journal still names the actor).",
+		}),
+	}
+	for _, r := range authReasons {
+		m.unauthenticated.WithLabelValues(r)
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{
-		m.requests, m.latency, registerCollector{r},
+		m.requests, m.latency, m.unauthenticated, m.logFailures, registerCollector{r},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		if err := reg.Register(c); err != nil {

@@ -102,6 +102,7 @@ var mapping = []struct {
 	{access.ErrExpired, http.StatusUnauthorized, "token_expired"},
 	{access.ErrRevoked, http.StatusUnauthorized, "token_revoked"},
 	{access.ErrNoUser, http.StatusUnauthorized, "unauthenticated"},
+	{access.ErrCitizenExists, http.StatusConflict, "citizen_exists"},
 	{access.ErrExists, http.StatusConflict, "exists"},
 	{address.ErrUnknownRoad, http.StatusUnprocessableEntity, "unknown_road"},
 	{pnr.ErrLength, http.StatusBadRequest, "invalid_pnr"},

@@ -52,6 +52,7 @@ func (s *Server) table() []route {
 
 		{"POST", "/v1/users", admins, "create a user", s.postUser},
 		{"GET", "/v1/users", admins, "list users", s.listUsers},
+		{"PATCH", "/v1/users/{id}", admins, "disable or enable a user", s.patchUser},
 		{"POST", "/v1/tokens", admins, "issue a personal token", s.postToken},
 		{"DELETE", "/v1/tokens/{id}", admins, "revoke a token", s.revokeToken},
 

@@ -21,6 +21,7 @@ import (
 
 	"cpr/access"
 	"cpr/extract"
+	"cpr/pnr"
 	"cpr/register"
 	"cpr/subscription"
 )
@@ -74,6 +75,7 @@ type Server struct {
 	subsChange func() error
 	clock      func() time.Time
 	metrics    *metrics
+	unauthLog  sampler
 	registerer prometheus.Registerer
 	mux        *http.ServeMux
 	routes     []route
@@ -94,7 +96,7 @@ func New(o Options) (*Server, error) {
 		o.Clock = time.Now
 	}
 	s := &Server{reg: o.Register, acc: o.Access, log: o.Logger, maxBody: o.MaxBody, ready: o.Ready, events: o.Events, clock: o.Clock,
-		registerer: o.Registerer}
+		registerer: o.Registerer, unauthLog: sampler{interval: time.Second}}
 	if o.Subscriptions == nil {
 		var err error
 		if o.Subscriptions, err = subscription.Open(o.Register, o.Clock); err != nil {
@@ -142,12 +144,18 @@ type route struct {
 
 // call is one request on its way through a handler.
 type call struct {
-	s      *Server
-	w      http.ResponseWriter
-	r      *http.Request
-	rt     *route
-	user   access.User
-	status int
+	s     *Server
+	w     http.ResponseWriter
+	r     *http.Request
+	rt    *route
+	user  access.User
+	token string  // the public id of the token the call was made with
+	pnr   pnr.PNR // the person the call is about, once known (for a refusal's entry)
+	// target and persons describe an admin action for its entry (see
+	// auditAdmin).
+	target  string
+	persons int
+	status  int
 	// renames maps a lower layer's field names to this request's.
 	renames map[string]string
 }
@@ -175,23 +183,37 @@ func (s *Server) wrap(rt *route) http.Handler {
 				return
 			}
 		}
+		if rt.isAdminAction() {
+			c.w = &adminWriter{ResponseWriter: w, c: c}
+		}
 		if err := rt.h(c); err != nil && !errors.Is(err, errAnswered) {
 			c.fail(err)
 		}
 	})
 }
 
+// authenticate reads "Authorization: Bearer <token>" (the scheme in any
+// case, RFC 6750 and RFC 9110 section 11.1) and checks the token and the
+// role. An unauthenticated call returns an *authError (401); a role that
+// may not make the call returns errForbidden.
 func (c *call) authenticate() error {
 	h := c.r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || secret == "" {
-		return access.ErrNoToken
+	if h == "" {
+		return &authError{reason: reasonMissing, err: access.ErrNoToken}
 	}
-	u, _, err := c.s.acc.Authenticate(strings.TrimSpace(secret))
+	scheme, secret, _ := strings.Cut(strings.TrimSpace(h), " ")
+	secret = strings.TrimSpace(secret)
+	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return &authError{reason: reasonScheme, err: access.ErrNoToken}
+	}
+	if !access.WellFormed(secret) {
+		return &authError{reason: reasonMalformed, err: access.ErrNoToken}
+	}
+	u, t, err := c.s.acc.Authenticate(secret)
 	if err != nil {
-		return err
+		return authFailure(err)
 	}
-	c.user = u
+	c.user, c.token = u, t.ID
 	for _, role := range c.rt.roles {
 		if role == u.Role {
 			return nil
@@ -200,11 +222,20 @@ func (c *call) authenticate() error {
 	return errForbidden
 }
 
-// deny answers a refused request and writes it to the access log; if the
-// log cannot be written, the answer is 503.
+// deny answers a refused request. An unauthenticated one is counted and
+// sampled into the process log, never stored (see unauthenticated); a
+// refusal of an authenticated user is written to the access log, with
+// the pnr it targeted, and if the log cannot be written the answer is
+// 503.
 func (c *call) deny(err error) {
 	p := problemFor(err)
-	if lerr := c.logAccess(access.Entry{Outcome: "denied", Status: p.Status}); lerr != nil {
+	if p.Status == http.StatusUnauthorized {
+		c.unauthenticated(err)
+		c.status = p.Status
+		writeProblem(c.w, p)
+		return
+	}
+	if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
 		p = problemFor(lerr)
 	}
 	c.status = p.Status
@@ -217,8 +248,11 @@ func (c *call) fail(err error) {
 	if to, ok := c.renames[p.Field]; ok {
 		p.Field = to
 	}
-	if p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
-		if lerr := c.logAccess(access.Entry{Outcome: "denied", Status: p.Status}); lerr != nil {
+	switch p.Status {
+	case http.StatusUnauthorized:
+		c.unauthenticated(err)
+	case http.StatusForbidden:
+		if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
 			p = problemFor(lerr)
 		}
 	}
@@ -231,9 +265,23 @@ func (c *call) fail(err error) {
 	writeProblem(c.w, p)
 }
 
+// targetPNR is the person a refused call was about: the one the handler
+// got to, or the {pnr} of the path.
+func (c *call) targetPNR() pnr.PNR {
+	if !c.pnr.IsZero() {
+		return c.pnr
+	}
+	if v := c.r.PathValue("pnr"); v != "" {
+		if p, err := pnr.Parse(v); err == nil {
+			return p
+		}
+	}
+	return 0
+}
+
 // stamp fills in who made the call, which call, and why.
 func (c *call) stamp(e *access.Entry) {
-	e.User, e.Role, e.UserKommune = c.user.ID, c.user.Role, c.user.Kommune
+	e.User, e.Role, e.UserKommune, e.Token = c.user.ID, c.user.Role, c.user.Kommune, c.token
 	e.Call = c.rt.method + " " + c.rt.pattern
 	e.Purpose = purpose(c.r)
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"cpr/register"
 )
@@ -18,6 +22,9 @@ type AbuseConfig struct {
 	// Rounds of random bad input after the fixed set (0: the fixed set).
 	Rounds int
 	Seed   uint64
+	// Flood is how many bad-token requests the unauthenticated flood
+	// sends (default 20,000; negative: none).
+	Flood int
 }
 
 // Abuse starts cpr serve on a prepared directory and sends it bad input
@@ -60,6 +67,11 @@ func Abuse(ctx context.Context, cfg AbuseConfig) (InputReport, AccessReport, err
 	if err := srv.stop(); err != nil {
 		return in, acc, err
 	}
+	if cfg.Flood >= 0 {
+		if err := flood(ctx, srv, cfg.Flood, &acc); err != nil {
+			return in, acc, err
+		}
+	}
 	after, err := stateHash(cfg.Dir)
 	if err != nil {
 		return in, acc, err
@@ -69,6 +81,96 @@ func Abuse(ctx context.Context, cfg AbuseConfig) (InputReport, AccessReport, err
 		in.Examples = append(in.Examples, "users, tokens, subscribers or marks changed")
 	}
 	return in, acc, nil
+}
+
+// flood sends n requests with well-formed but unknown tokens to a
+// person lookup, from 8 connections, and measures how much the
+// register's directory grew: the server is stopped before and after, so
+// the bytes are what was made durable. One start and stop without
+// requests comes first, so that what Pebble does at open (the WAL of the
+// earlier run flushed) is not counted. srv is stopped on return.
+func flood(ctx context.Context, srv *server, n int, rep *AccessReport) error {
+	if n == 0 {
+		n = 20000
+	}
+	if err := srv.start(ctx); err != nil {
+		return err
+	}
+	if err := srv.stop(); err != nil {
+		return err
+	}
+	before, err := dirBytes(filepath.Join(srv.dir, "register"))
+	if err != nil {
+		return err
+	}
+	if err := srv.start(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	defer hc.CloseIdleConnections()
+	var (
+		next  atomic.Int64
+		wrong atomic.Int64
+		wg    sync.WaitGroup
+		errs  = make(chan error, 8)
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				// A fresh well-formed secret each time: the server must
+				// look every one up.
+				token := fmt.Sprintf("cpr_%042dA", i)
+				status, _, err := send(ctx, hc, http.MethodGet, srv.api+"/v1/persons/0101011235", token, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if status != http.StatusUnauthorized {
+					wrong.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("chaos: flood: %w", err)
+	}
+	rep.FloodRequests = n
+	rep.FloodPerSecond = float64(n) / time.Since(start).Seconds()
+	if w := wrong.Load(); w > 0 {
+		rep.Allowed += int(w)
+		rep.Examples = append(rep.Examples, fmt.Sprintf("%d flood requests with unknown tokens were not answered 401", w))
+	}
+	if err := srv.stop(); err != nil {
+		return err
+	}
+	after, err := dirBytes(filepath.Join(srv.dir, "register"))
+	if err != nil {
+		return err
+	}
+	rep.FloodGrowthBytes = after - before
+	return nil
+}
+
+// dirBytes is the size of the files under dir.
+func dirBytes(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		n += info.Size()
+		return nil
+	})
+	return n, err
 }
 
 // stateHash is a hash of the records bad input must not change: users,

@@ -23,10 +23,22 @@ type AccessReport struct {
 	Attempts int `json:"attempts"`
 	// Allowed are attempts that were not refused (401/403).
 	Allowed int `json:"allowed"`
-	// Logged are refusals found in the access log; Unlogged those not.
-	Logged       int `json:"logged"`
-	Unlogged     int `json:"unlogged"`
-	ServerErrors int `json:"server_errors"`
+	// Logged are refusals of authenticated users (403) found in the
+	// access log; Unlogged those not.
+	Logged   int `json:"logged"`
+	Unlogged int `json:"unlogged"`
+	// Unauthenticated are the attempts answered 401; StoredUnauthenticated
+	// the access log entries found for them (must be none: they are
+	// counted in a metric, never stored).
+	Unauthenticated       int `json:"unauthenticated"`
+	StoredUnauthenticated int `json:"stored_unauthenticated"`
+	ServerErrors          int `json:"server_errors"`
+	// FloodRequests bad-token requests grew the register's directory by
+	// FloodGrowthBytes (measured with the server stopped before and
+	// after); FloodPerSecond is the rate they were answered at.
+	FloodRequests    int     `json:"flood_requests"`
+	FloodGrowthBytes int64   `json:"flood_growth_bytes"`
+	FloodPerSecond   float64 `json:"flood_per_second"`
 	// NATSAttempts are subscriptions and JetStream calls tried with a
 	// subscriber's login outside its own subject; NATSReads the messages
 	// or answers they got.
@@ -49,7 +61,8 @@ type attempt struct {
 // Access tries every route with no token, an expired and a revoked token,
 // a token of every role that may not call it, a clerk of another
 // kommune, another subscriber and another citizen, and checks that each
-// is refused and written to the access log. Then it tries to read
+// is refused, that every 403 is written to the access log and that no
+// 401 is (unauthenticated calls are counted, not stored). Then it tries to read
 // another subscriber's feed and the raw events on NATS with a
 // subscriber's login.
 func Access(ctx context.Context, base string, f *fixture) (AccessReport, error) {
@@ -114,7 +127,9 @@ func Access(ctx context.Context, base string, f *fixture) (AccessReport, error) 
 		case status >= 500:
 			rep.ServerErrors++
 			rep.example(a, status, "")
-		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		case status == http.StatusUnauthorized:
+			rep.Unauthenticated++
+		case status == http.StatusForbidden:
 			want[a.call+"|"+fmt.Sprint(status)]++
 		default:
 			rep.Allowed++
@@ -124,6 +139,14 @@ func Access(ctx context.Context, base string, f *fixture) (AccessReport, error) 
 	logged, err := deniedInLog(ctx, hc, base, f.tokens[uAuditor], start)
 	if err != nil {
 		return rep, err
+	}
+	for k, n := range logged {
+		if strings.HasSuffix(k, "|401") {
+			rep.StoredUnauthenticated += n
+			if len(rep.Examples) < 20 {
+				rep.Examples = append(rep.Examples, fmt.Sprintf("%d unauthenticated calls of %s in the access log", n, k))
+			}
+		}
 	}
 	for k, n := range want {
 		got := min(n, logged[k])

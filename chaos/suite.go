@@ -107,6 +107,7 @@ func (r *Report) check() {
 		{in.NotProblem > 0, fmt.Sprintf("%d refusals not problem+json", in.NotProblem)},
 		{a.Allowed > 0 || a.NATSReads > 0, fmt.Sprintf("unauthorised: %d HTTP, %d NATS: %v", a.Allowed, a.NATSReads, a.Examples)},
 		{a.Unlogged > 0, fmt.Sprintf("%d refusals not in the access log", a.Unlogged)},
+		{a.StoredUnauthenticated > 0, fmt.Sprintf("%d unauthenticated calls stored in the access log", a.StoredUnauthenticated)},
 		{r.Extract.Mismatches > 0, fmt.Sprintf("status extracts differ from the register at their snapshot: %d of %d records; first: %s",
 			r.Extract.Mismatches, r.Extract.Records, r.Extract.FirstDifference)},
 		{r.Extract.ChangesDuring == 0 || r.Extract.ChangedBefore == 0, fmt.Sprintf("status extracts saw no stream: %d changes during them, %d persons changed before",
