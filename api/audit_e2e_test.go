@@ -145,7 +145,7 @@ func TestAudit(t *testing.T) {
 		if a := h.do(t, http.MethodPut, "/v1/subscribers/sub-one", uAdmin, body); a.Status != http.StatusCreated {
 			t.Fatalf("put subscriber: %d %s", a.Status, a.Body)
 		}
-		a := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "format", "jsonl")
+		a := h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "format", "jsonl", "partial", "true")
 		if a.Status != http.StatusOK {
 			t.Fatalf("change extract: %d %s", a.Status, a.Body)
 		}
