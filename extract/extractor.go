@@ -36,8 +36,11 @@ func (x *Extractor) subscriber(id string, f Format) (*subscription.Subscriber, e
 
 func (x *Extractor) identity(s *subscription.Subscriber) identity {
 	id := identity{sub: s}
-	if s.Kind == subscription.Private {
+	switch s.Kind {
+	case subscription.Private:
 		id.keys = func(p pnr.PNR) (string, bool) { return x.Subs.CustomerKey(s.ID, p) }
+	case subscription.Research:
+		id.ps = newPseudonyms(s.Secret)
 	}
 	return id
 }

@@ -141,7 +141,7 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 	f.put(subscription.Subscriber{ID: "some", Name: "S", Kind: subscription.Public, TaskNumber: 2, Scope: some})
 	f.put(subscription.Subscriber{ID: "kbh", Name: "K", Kind: subscription.Public, TaskNumber: 3, Scope: all,
 		Circle: subscription.Circle{Kommuner: []uint16{101, 751}, AgeMin: 20, AgeMax: 60}})
-	f.put(subscription.Subscriber{ID: "uni", Name: "U", Kind: subscription.Research, TaskNumber: 4, Scope: all})
+	f.put(subscription.Subscriber{ID: "uni", Name: "U", Kind: subscription.Research, TaskNumber: 4, Scope: all &^ subscription.ResearchRefused})
 	f.put(subscription.Subscriber{ID: "marked", Name: "M", Kind: subscription.Public, TaskNumber: 5, Scope: all,
 		Circle: subscription.Circle{Marks: true, AgeMin: 10}})
 	var marks []subscription.Mark
