@@ -103,7 +103,6 @@ func setDay(b *p12170.Builder, field string, d date.Date) {
 	b.SetDateAt(i, d.Year(), d.Month(), d.Day()) // at 00:00
 }
 
-
 // relative is another person's number as this subscriber may see it.
 func (w *recordWriter) relative(p pnr.PNR) string {
 	id, ok := w.ids.of(p)
