@@ -2,7 +2,7 @@ package peer
 
 import (
 	"bufio"
-	"crypto/hmac"
+	"crypto/aes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -209,15 +209,41 @@ func pnrText(p int64) string {
 	return s
 }
 
-// pseudonym is a research subscriber's stable number for a pnr: 10
-// digits of HMAC-SHA256 keyed with the subscriber's secret.
+// pseudonym is a research subscriber's stable name for a pnr: "R" and 7
+// characters of Crockford's base 32, an 8-round Feistel permutation of
+// the 34-bit pnr space with AES-256 rounds keyed from the secret (the
+// rule of extract.Pseudonym).
 func pseudonym(secret [32]byte, p int64) string {
-	m := hmac.New(sha256.New, secret[:])
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], uint64(p))
-	m.Write(k[:])
-	n := binary.BigEndian.Uint64(m.Sum(nil)) % 10_000_000_000
-	return pnrText(int64(n))
+	k := sha256.Sum256(append([]byte("cpr pseudonym 2\x00"), secret[:]...))
+	c, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err)
+	}
+	const half = 17
+	l, r := uint32(uint64(p)>>half)&(1<<half-1), uint32(p)&(1<<half-1)
+	var in, out [16]byte
+	for round := range 8 {
+		in[0] = byte(round)
+		binary.BigEndian.PutUint32(in[12:], r)
+		c.Encrypt(out[:], in[:])
+		l, r = r, l^binary.BigEndian.Uint32(out[:4])&(1<<half-1)
+	}
+	y := uint64(l)<<half | uint64(r)
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	b := []byte("R0000000")
+	for i := 7; i >= 1; i-- {
+		b[i] = alphabet[y&31]
+		y >>= 5
+	}
+	return string(b)
+}
+
+// monthText is a date as a research subscriber sees it: YYYY-MM.
+func monthText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01")
 }
 
 // id is what the subscriber calls a person; ok false: it may not see them.
@@ -493,12 +519,13 @@ func (x *file) jsonPerson(id string, p *xperson) {
 		v, _ := x.id(n, key)
 		return v
 	}
-	birth := dateText(p.Birth)
+	// A research subscriber is told every date to the month only.
+	day := dateText
 	if s.Kind == "research" {
-		birth = birth[:7]
+		day = monthText
 	}
 	out := map[string]any{"record": "person", "id": id, "status": fmt.Sprintf("%02d", p.Status),
-		"status_from": dateText(p.StatusFrom), "sex": p.Sex, "birth": birth}
+		"status_from": day(p.StatusFrom), "sex": p.Sex, "birth": day(p.Birth)}
 	if p.CurrentPNR != 0 {
 		out["current_id"] = rel(p.CurrentPNR, "")
 	}
@@ -519,7 +546,7 @@ func (x *file) jsonPerson(id string, p *xperson) {
 			"from": dateText(p.NameFrom)}
 	}
 	if s.has("civil_status") {
-		out["civil_status"] = map[string]any{"code": p.Civil, "spouse": rel(p.Spouse, p.SpouseKey), "from": dateText(p.CivilFrom)}
+		out["civil_status"] = map[string]any{"code": p.Civil, "spouse": rel(p.Spouse, p.SpouseKey), "from": day(p.CivilFrom)}
 	}
 	if s.has("protection") && len(p.ProtTypes) > 0 {
 		var ps []map[string]any
@@ -556,6 +583,10 @@ func (x *file) jsonPerson(id string, p *xperson) {
 		for i := range p.EvSeq {
 			e := map[string]any{"seq": p.EvSeq[i], "kind": p.EvKind[i], "code": eventCodes[p.EvKind[i]],
 				"effective": dateText(p.EvEffective[i]), "registered": p.EvReg[i].UTC().Format("2006-01-02T15:04:05.000000Z")}
+			if s.Kind == "research" { // no seq (the same for every recipient), months only
+				delete(e, "seq")
+				e["effective"], e["registered"] = monthText(p.EvEffective[i]), monthText(p.EvReg[i].In(copenhagen))
+			}
 			if p.EvDerived[i] {
 				e["derived"] = true
 			}
