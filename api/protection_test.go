@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"cpr/register"
@@ -97,5 +98,33 @@ func TestProtectionCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResearchScopeRefused: PUT /v1/subscribers/{id} refuses a research
+// subscriber each scope that names, locates or links a person, with 422
+// scope_not_allowed on the field scope, and stores nothing; the same body
+// as a public subscriber is accepted.
+func TestResearchScopeRefused(t *testing.T) {
+	h := startHarness(t)
+	for _, scope := range []string{"name", "address", "clear_address", "parents", "children", "protection"} {
+		t.Run(scope, func(t *testing.T) {
+			body := map[string]any{"name": "Forskning", "kind": "research", "task_number": 901, "scope": []string{"civil_status", scope}}
+			p := wantProblem(t, h.do(t, http.MethodPut, "/v1/subscribers/uni", uAdmin, body), http.StatusUnprocessableEntity, "scope_not_allowed", "scope")
+			if !strings.Contains(p.Detail, scope) {
+				t.Errorf("detail %q does not name %s", p.Detail, scope)
+			}
+			if a := h.get(t, "/v1/subscribers/uni", uAdmin); a.Status != http.StatusNotFound {
+				t.Errorf("the refused subscriber is there: %d %s", a.Status, a.Body)
+			}
+			body["kind"] = "public"
+			if a := h.do(t, http.MethodPut, "/v1/subscribers/pub", uAdmin, body); a.Status != http.StatusOK && a.Status != http.StatusCreated {
+				t.Errorf("public with %s: %d %s", scope, a.Status, a.Body)
+			}
+		})
+	}
+	body := map[string]any{"name": "Forskning", "kind": "research", "task_number": 901, "scope": []string{"civil_status", "history"}}
+	if a := h.do(t, http.MethodPut, "/v1/subscribers/uni", uAdmin, body); a.Status != http.StatusCreated {
+		t.Errorf("research with civil_status and history: %d %s", a.Status, a.Body)
 	}
 }
