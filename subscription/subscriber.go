@@ -28,8 +28,9 @@ import (
 type Kind string
 
 // The kinds of subscriber. Private subscribers never receive a pnr (they
-// get their customer key) nor the name or address of a protected person;
-// research subscribers get pseudonyms and birth year and month only.
+// get their customer key) nor the name or address of a protected person,
+// and always the protections; research subscribers get pseudonyms and
+// dates to the month only, and never the ResearchRefused scopes.
 const (
 	Public   Kind = "public"
 	Private  Kind = "private"
