@@ -281,3 +281,13 @@ func TestPseudonym(t *testing.T) {
 		t.Fatal("not stable")
 	}
 }
+
+// BenchmarkPseudonym is one research pseudonym from a subscriber's
+// permutation (the status extract makes one per person).
+func BenchmarkPseudonym(b *testing.B) {
+	ps := newPseudonyms([32]byte{7})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = ps.of(pnr.PNR(101_000_000 + i))
+	}
+}
