@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -289,5 +290,56 @@ func BenchmarkPseudonym(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		_ = ps.of(pnr.PNR(101_000_000 + i))
+	}
+}
+
+// TestResearchOrder: a research extract lists its persons in pseudonym
+// order, not in pnr order (which begins with the day of birth): the
+// change extract, and the status extract of a scanned circle and of
+// marks, in every format; and spilling sorted runs to disk (a tiny
+// SortBytes) gives the same bytes as sorting in memory.
+func TestResearchOrder(t *testing.T) {
+	f, day := researchFixture(t)
+	f.put(subscription.Subscriber{ID: "uni-marked", Name: "UM", Kind: subscription.Research, TaskNumber: 24,
+		Scope: subscription.ScopeCivil, Circle: subscription.Circle{Marks: true}})
+	var marks []subscription.Mark
+	for i := 0; i < len(f.persons); i += 2 {
+		marks = append(marks, subscription.Mark{PNR: f.persons[i].PNR})
+	}
+	if _, err := f.subs.AddMarks("uni-marked", marks); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	status := func(x *Extractor, id string, fm Format) []byte {
+		var b bytes.Buffer
+		if _, err := x.Status(ctx, id, day, fm, &b, nil); err != nil {
+			t.Fatal(err)
+		}
+		return withoutStart(b.Bytes())
+	}
+	spilling := &Extractor{Reg: f.reg, Subs: f.subs, SortBytes: 4096, TempDir: t.TempDir()}
+	for _, fm := range []Format{P12170, JSONL, CSV} {
+		outputs := map[string][]byte{"change": must(f.extract("uni1", day, fm))}
+		for _, id := range []string{"uni1", "uni-marked"} {
+			b := status(f.x, id, fm)
+			if spilled := status(spilling, id, fm); !bytes.Equal(b, spilled) {
+				t.Fatalf("%s %s: sorted in runs on disk, the extract differs", id, fm)
+			}
+			outputs["status "+id] = b
+		}
+		for what, b := range outputs {
+			ids := checkResearch(t, b, fm)
+			if len(ids) < 5 || !slices.IsSorted(ids) {
+				t.Fatalf("%s %s: %d persons, not in pseudonym order", what, fm, len(ids))
+			}
+			for i := 1; i < len(ids); i++ {
+				if ids[i] == ids[i-1] {
+					t.Fatalf("%s %s: pseudonym %s twice", what, fm, ids[i])
+				}
+			}
+		}
+	}
+	if entries, err := os.ReadDir(spilling.TempDir); err != nil || len(entries) != 0 {
+		t.Fatalf("runs left behind: %v %v", entries, err)
 	}
 }

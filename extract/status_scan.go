@@ -39,7 +39,7 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 			return Stats{}, err
 		}
 	}
-	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
+	out := x.newOutput(f, w, sub, nil, ids, on)
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}

@@ -82,7 +82,7 @@ func (x *Extractor) statusOneByOne(id string, on date.Date, f Format, w *bytes.B
 	}
 	ids := x.identity(sub)
 	now := time.Now()
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(on, time.Time{}), ids, on)
+	out := x.newOutput(f, w, sub, x.names(on, time.Time{}), ids, on)
 	if err := out.begin(header{kind: "status", sub: sub, day: on, production: date.InCopenhagen(now)}); err != nil {
 		return Stats{}, err
 	}
