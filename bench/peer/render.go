@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +97,13 @@ type file struct {
 	persons int64
 	events  int64
 	bytes   int64
+	held    []held // a research subscriber's persons (the peer makes only change extracts for them)
+}
+
+// held is one person of a research extract, written at close.
+type held struct {
+	id   string
+	line []byte
 }
 
 // builders are P12170 record builders, reused.
@@ -151,6 +160,11 @@ func (x *file) flushBuf() error {
 }
 
 func (x *file) close() error {
+	slices.SortFunc(x.held, func(a, b held) int { return strings.Compare(a.id, b.id) })
+	for _, h := range x.held {
+		x.buf = append(x.buf, h.line...) // written with the end record
+	}
+	x.held = nil
 	if x.s.Kind == "public" {
 		x.b.Reset("999")
 		x.b.Set("TAELLER", fmt.Sprintf("%08d", x.records+1))
@@ -285,6 +299,13 @@ func (x *file) person(p *xperson, hist []hrow) (bool, error) {
 		x.records001(id, p, hist)
 	} else {
 		x.jsonPerson(id, p)
+	}
+	if x.s.Kind == "research" {
+		// Held, and written in pseudonym order at close (as the register
+		// writes it: pnr order would tell the day of birth).
+		x.held = append(x.held, held{id: id, line: append([]byte(nil), x.buf...)})
+		x.buf = x.buf[:0]
+		return true, nil
 	}
 	return true, x.flushBuf()
 }
