@@ -207,6 +207,7 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	slices.Sort(pnrs)
 	ids := x.identity(sub)
 	out := x.newOutput(f, w, sub, x.names(day, known), ids, day)
+	defer out.close()
 	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day}); err != nil {
 		return Stats{}, err
 	}

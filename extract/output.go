@@ -247,6 +247,14 @@ func (o *output) chunk(b []byte, st Stats) error {
 	return err
 }
 
+// close lets go of what the research order holds (its runs on disk), also
+// after an error; it is safe after end.
+func (o *output) close() {
+	if o.order != nil {
+		o.order.close()
+	}
+}
+
 func (o *output) end() (Stats, error) {
 	if o.order != nil {
 		if err := o.order.writeTo(o.bw); err != nil {

@@ -343,3 +343,52 @@ func TestResearchOrder(t *testing.T) {
 		t.Fatalf("runs left behind: %v %v", entries, err)
 	}
 }
+
+// TestIDOrderSpillsAndCloses: past its limit idOrder keeps sorted runs in
+// unlinked temporary files, merges them in id order with a person's lines
+// together, and closes them (also when the extract ends in an error and
+// only close is called).
+func TestIDOrderSpillsAndCloses(t *testing.T) {
+	dir := t.TempDir()
+	o := newIDOrder(CSV, 64, dir)
+	var want []string
+	for i := range 50 {
+		id := Pseudonym([32]byte{3}, pnr.PNR(101_000_000+i*7))
+		rows := "001," + id + ",x\n099," + id + ",y\n"
+		want = append(want, rows)
+		if err := o.add([]byte(rows)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(o.runs) < 2 {
+		t.Fatalf("%d runs, want several", len(o.runs))
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("runs visible in the directory: %v", entries)
+	}
+	runs := slices.Clone(o.runs)
+	var b bytes.Buffer
+	if err := o.writeTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	if got := b.String(); got != strings.Join(want, "") {
+		t.Fatalf("merged runs:\n%s", got)
+	}
+	for _, f := range runs {
+		if _, err := f.Stat(); err == nil {
+			t.Fatal("a run is still open after writeTo")
+		}
+	}
+	o = newIDOrder(CSV, 64, dir)
+	for _, rows := range want {
+		o.add([]byte(rows))
+	}
+	runs = slices.Clone(o.runs)
+	o.close()
+	for _, f := range runs {
+		if _, err := f.Stat(); err == nil {
+			t.Fatal("a run is still open after close")
+		}
+	}
+}

@@ -87,6 +87,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 		}
 	}
 	out := x.newOutput(f, w, sub, nil, ids, on)
+	defer out.close()
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}

@@ -40,6 +40,7 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		}
 	}
 	out := x.newOutput(f, w, sub, nil, ids, on)
+	defer out.close()
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}
