@@ -184,7 +184,11 @@ func (s *Server) search(c *call) error {
 		Next    string        `json:"next"`
 	}{Persons: []wire.Person{}}
 	entries := make([]access.Entry, 0, len(persons))
+	today := date.InCopenhagen(s.clock())
 	for _, p := range persons {
+		if unlisted(c, p, today) {
+			continue
+		}
 		out.Persons = append(out.Persons, wire.PersonOf(p, s.reg.Roads()))
 		entries = append(entries, s.readEntry(p, http.StatusOK))
 	}
@@ -195,6 +199,16 @@ func (s *Server) search(c *call) error {
 		return err
 	}
 	return c.json(http.StatusOK, out)
+}
+
+// unlisted reports whether a search or a residents list leaves p out for
+// this user: a person under name and address protection (0001, in force
+// today) is found by clerks only (they register the moves; each read is
+// logged protected and flagged). A lookup user who has the pnr may still
+// look the person up (logged and flagged); a search or an address does
+// not lead anyone else to them.
+func unlisted(c *call, p *register.Person, today date.Date) bool {
+	return c.user.Role != access.RoleClerk && p.Protected(register.ProtectNameAddress, today)
 }
 
 func orDefault(s, def string) string {
@@ -235,6 +249,7 @@ func (s *Server) residents(c *call) error {
 			return badField("at", err)
 		}
 	}
+	today := date.InCopenhagen(s.clock())
 	rs, err := s.reg.Residents(a, on)
 	if err != nil {
 		return err
@@ -256,6 +271,15 @@ func (s *Server) residents(c *call) error {
 			continue
 		} else if err != nil {
 			return err
+		}
+		if unlisted(c, p, today) {
+			continue
+		}
+		if on != today && c.user.Role != access.RoleClerk {
+			// Protected now, though perhaps not on the day asked about.
+			if q, err := s.reg.Get(r.PNR); err == nil && unlisted(c, q, today) {
+				continue
+			}
 		}
 		out.Resident = append(out.Resident, resident{Person: wire.PersonOf(p, s.reg.Roads()), From: r.From, To: r.To})
 		entries = append(entries, s.readEntry(p, http.StatusOK))

@@ -94,6 +94,7 @@ var mapping = []struct {
 	{extract.ErrForbidden, http.StatusUnprocessableEntity, "format_not_allowed"},
 	{extract.ErrInvalid, http.StatusBadRequest, "invalid_input"},
 	{subscription.ErrInvalid, http.StatusBadRequest, "invalid_input"},
+	{subscription.ErrNotAllowed, http.StatusUnprocessableEntity, "scope_not_allowed"},
 	{errForbidden, http.StatusForbidden, "forbidden"},
 	{errWrongKommune, http.StatusForbidden, "wrong_kommune"},
 	{register.ErrWrongKommune, http.StatusForbidden, "wrong_kommune"},

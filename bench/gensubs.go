@@ -71,8 +71,8 @@ func makeSubscribers(n int) []*gsub {
 	add("adresseregistret", "Adresseregistret, flytninger", "public", []string{"address", "clear_address"}, CircleSpec{Kinds: []string{"move", "emigration", "immigration"}})
 	add("pension-doedsfald", "Pensionskassen, dødsfald", "private", []string{"name"}, CircleSpec{Marks: true, Kinds: []string{"death"}})
 	add("forsikring-flytning", "Forsikringen, flytninger", "private", []string{"address", "clear_address"}, CircleSpec{Marks: true, Kinds: []string{"move"}})
-	add("forskning-boern", "Forskningsprojekt, børn og familier", "research", []string{"address", "civil_status", "parents"}, CircleSpec{Age: &AgeSpec{Max: 17}})
-	add("forskning-aeldre", "Forskningsprojekt, ældre", "research", []string{"address", "civil_status"}, CircleSpec{Age: &AgeSpec{Min: 65}})
+	add("forskning-boern", "Forskningsprojekt, børn og familier", "research", []string{"civil_status", "history"}, CircleSpec{Age: &AgeSpec{Max: 17}})
+	add("forskning-aeldre", "Forskningsprojekt, ældre", "research", []string{"civil_status"}, CircleSpec{Age: &AgeSpec{Min: 65}})
 	rest := n - len(out)
 	banks := rest * 2 / 3
 	for i := range rest {

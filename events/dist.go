@@ -20,8 +20,9 @@ import (
 // The distributor publishes each change, as each subscriber whose circle
 // it touches may see it, on cpr.dist.<subscriber id>. It is a live feed
 // (core NATS, at most once, from the moment the register starts); the
-// daily change extract is the complete record. Every message carries the
-// Cpr-Seq header, so a subscriber can tell when it missed one.
+// daily change extract is the complete record. Every message but a
+// research subscriber's carries the Cpr-Seq header, so a subscriber can
+// tell when it missed one.
 
 // DistPrefix is the root of the subscribers' subjects.
 const DistPrefix = "cpr.dist"
@@ -30,6 +31,12 @@ const DistPrefix = "cpr.dist"
 type DistMessage struct {
 	Subscriber string
 	Data       []byte
+	// Coarse: the subscriber is told dates to the month only (research).
+	// The message goes without Nats-Msg-Id and Cpr-Seq: the event id holds
+	// its time to the millisecond, and both are the same for every
+	// subscriber, so they would link research pseudonyms across
+	// recipients.
+	Coarse bool
 }
 
 // DistConfig configures StartDistributor.
@@ -105,8 +112,10 @@ func (d *Distributor) run(next uint64) {
 			for _, m := range msgs {
 				msg := nats.NewMsg(DistPrefix + "." + m.Subscriber)
 				msg.Data = m.Data
-				msg.Header.Set(jetstream.MsgIDHeader, ulid.ULID(ev.ID).String()+"."+m.Subscriber)
-				msg.Header.Set(HeaderSeq, strconv.FormatUint(ev.Seq, 10))
+				if !m.Coarse {
+					msg.Header.Set(jetstream.MsgIDHeader, ulid.ULID(ev.ID).String()+"."+m.Subscriber)
+					msg.Header.Set(HeaderSeq, strconv.FormatUint(ev.Seq, 10))
+				}
 				if err := d.nc.PublishMsg(msg); err != nil {
 					d.cfg.Logger.Warn("events: subscriber feed message dropped", "err", err)
 				}

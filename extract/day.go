@@ -276,6 +276,9 @@ func (x *Extractor) dayExtract(sub *subscription.Subscriber, f Format, day date.
 		pnrs = append(pnrs, p)
 	}
 	slices.Sort(pnrs)
+	if coarse(sub) {
+		byID(pnrs, ids) // as Change writes it: see idorder.go
+	}
 	write := func() {
 		if err == nil {
 			var n int

@@ -59,7 +59,7 @@ func TestChangeDaySameAsChange(t *testing.T) {
 	f.put(subscription.Subscriber{ID: "bank", Name: "Bank", Kind: subscription.Private, TaskNumber: 4,
 		Scope: subscription.ScopeAddress | subscription.ScopeName | subscription.ScopeCivil})
 	f.put(subscription.Subscriber{ID: "research", Name: "Research", Kind: subscription.Research, TaskNumber: 5,
-		Scope: subscription.ScopeAddress | subscription.ScopeCivil | subscription.ScopeParents, Circle: subscription.Circle{AgeMin: 30, AgeMax: 70}})
+		Scope: subscription.ScopeCivil | subscription.ScopeHistory, Circle: subscription.Circle{AgeMin: 30, AgeMax: 70}})
 	f.put(subscription.Subscriber{ID: "quiet", Name: "Quiet", Kind: subscription.Public, TaskNumber: 6,
 		Circle: subscription.Circle{Kommuner: []uint16{825}, Kinds: []register.Kind{register.KindPNRChange}}})
 	var marks []subscription.Mark

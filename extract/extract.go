@@ -8,18 +8,27 @@
 //     in its place, and other persons' numbers are left out), and never the
 //     name or address of a person with name and address protection; they
 //     get JSON Lines or CSV, not P12170;
-//   - research subscribers get a pseudonym for every pnr, stable for that
-//     subscriber and unlinkable across subscribers (HMAC-SHA256 with the
-//     subscriber's secret), and the birth year and month only.
+//   - research subscribers get a pseudonym for every pnr ("R" and 7
+//     characters, never a pnr), stable for that subscriber and unlinkable
+//     across subscribers (a permutation keyed with the subscriber's
+//     secret), and no date finer than a month: every date is written with
+//     day 00 in P12170 and CSV ("2026-03-00", "202603000000") and as
+//     "2026-03" in JSON, registration times included; they never get the
+//     name, address, protection, parents or children scopes
+//     (subscription.Subscriber.Allowed), nor an event's id or sequence
+//     number (the id holds its time to the millisecond, and both are the
+//     same for every recipient);
+//   - private subscribers always get the protections in force, so they
+//     can honour 0002 (local directories) and 0003 (marketing).
 package extract
 
 import (
-	"crypto/hmac"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/oklog/ulid/v2"
 
@@ -72,6 +81,7 @@ func FileName(s *subscription.Subscriber, day date.Date, f Format) string {
 type identity struct {
 	sub  *subscription.Subscriber
 	keys func(p pnr.PNR) (string, bool) // customer keys of a private subscriber
+	ps   *pseudonyms                    // a research subscriber's
 }
 
 // of is the subscriber's name for p: the pnr, the customer key, or the
@@ -88,23 +98,62 @@ func (id identity) of(p pnr.PNR) (string, bool) {
 		}
 		return id.keys(p)
 	case subscription.Research:
-		return Pseudonym(id.sub.Secret, p), true
+		if id.ps == nil {
+			return Pseudonym(id.sub.Secret, p), true
+		}
+		return id.ps.of(p), true
 	}
 	return p.String(), true
 }
 
-// Pseudonym is a research subscriber's stable number for a pnr: 10 digits
-// from HMAC-SHA256 keyed with the subscriber's secret.
-func Pseudonym(secret [32]byte, p pnr.PNR) string {
-	m := hmac.New(sha256.New, secret[:])
-	m.Write(p.AppendKey(nil))
-	n := binary.BigEndian.Uint64(m.Sum(nil)) % 10_000_000_000
-	s := strconv.FormatUint(n, 10)
-	for len(s) < 10 {
-		s = "0" + s
+// pseudonyms is one research subscriber's keyed permutation of the pnr
+// space: a Feistel network of 8 rounds over 34 bits (every pnr is below
+// 2^34), its round function AES-256 under a key drawn from the
+// subscriber's secret. A permutation, so no two persons share a
+// pseudonym; keyed by a secret of each subscriber, so two subscribers'
+// pseudonyms of one person are unrelated.
+type pseudonyms struct{ c cipher.Block }
+
+func newPseudonyms(secret [32]byte) *pseudonyms {
+	k := sha256.Sum256(append([]byte("cpr pseudonym 2\x00"), secret[:]...))
+	c, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always valid
 	}
-	return s
+	return &pseudonyms{c: c}
 }
+
+// pseudonymAlphabet is Crockford's base 32: digits and capitals without
+// I, L, O and U.
+const pseudonymAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+func (ps *pseudonyms) of(p pnr.PNR) string {
+	const half = 17
+	x := uint64(p)
+	l, r := uint32(x>>half)&(1<<half-1), uint32(x)&(1<<half-1)
+	var in, out [16]byte
+	for round := range 8 {
+		in[0] = byte(round)
+		binary.BigEndian.PutUint32(in[12:], r)
+		ps.c.Encrypt(out[:], in[:])
+		l, r = r, l^binary.BigEndian.Uint32(out[:4])&(1<<half-1)
+	}
+	y := uint64(l)<<half | uint64(r)
+	var b [8]byte
+	b[0] = 'R'
+	for i := 7; i >= 1; i-- {
+		b[i] = pseudonymAlphabet[y&31]
+		y >>= 5
+	}
+	return string(b[:])
+}
+
+// Pseudonym is a research subscriber's stable name for a pnr: "R" and 7
+// characters of Crockford's base 32 ("R3K9ZQ2M"), 8 characters that are
+// visibly not a personnummer and fit the 10-character PNR fields. Distinct
+// pnrs get distinct pseudonyms (a keyed permutation); another secret gives
+// unrelated ones.
+func Pseudonym(secret [32]byte, p pnr.PNR) string { return newPseudonyms(secret).of(p) }
 
 // hidesNameAddress reports whether the subscriber may not see p's name and
 // address: a private subscriber and a protected person.

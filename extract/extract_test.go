@@ -146,8 +146,8 @@ func TestChangeExtract(t *testing.T) {
 	f.put(subscription.Subscriber{ID: "aar", Name: "Å", Kind: subscription.Public, TaskNumber: 13, Scope: scope, Circle: subscription.Circle{Kommuner: []uint16{751}}})
 	f.put(subscription.Subscriber{ID: "deaths", Name: "D", Kind: subscription.Public, TaskNumber: 14, Circle: subscription.Circle{Kinds: []register.Kind{register.KindDeath}}})
 	f.put(subscription.Subscriber{ID: "bank", Name: "B", Kind: subscription.Private, TaskNumber: 15, Scope: scope})
-	f.put(subscription.Subscriber{ID: "uni1", Name: "U1", Kind: subscription.Research, TaskNumber: 16, Scope: scope})
-	f.put(subscription.Subscriber{ID: "uni2", Name: "U2", Kind: subscription.Research, TaskNumber: 17, Scope: scope})
+	f.put(subscription.Subscriber{ID: "uni1", Name: "U1", Kind: subscription.Research, TaskNumber: 16, Scope: scope &^ subscription.ResearchRefused})
+	f.put(subscription.Subscriber{ID: "uni2", Name: "U2", Kind: subscription.Research, TaskNumber: 17, Scope: scope &^ subscription.ResearchRefused})
 
 	day := date.InCopenhagen(f.clock.Now())
 	mover := f.resident(101, 1)[0]

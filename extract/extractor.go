@@ -21,6 +21,21 @@ type Extractor struct {
 	// extract builds (zero: DefaultNameTableBytes); relatives it cannot
 	// hold are read one by one.
 	NameTableBytes int64
+	// SortBytes bounds the memory in which a research subscriber's extract
+	// is put in pseudonym order (zero: DefaultSortBytes); beyond it sorted
+	// runs go to temporary files in TempDir (empty: os.TempDir()), removed
+	// when the extract ends.
+	SortBytes int
+	TempDir   string
+}
+
+// newOutput is newOutput with the research order of x.
+func (x *Extractor) newOutput(f Format, w io.Writer, sub *subscription.Subscriber, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *output {
+	o := newOutput(f, w, sub, x.Reg.Roads(), names, ids, on)
+	if coarse(sub) {
+		o.order = newIDOrder(f, x.SortBytes, x.TempDir)
+	}
+	return o
 }
 
 func (x *Extractor) subscriber(id string, f Format) (*subscription.Subscriber, error) {
@@ -36,8 +51,11 @@ func (x *Extractor) subscriber(id string, f Format) (*subscription.Subscriber, e
 
 func (x *Extractor) identity(s *subscription.Subscriber) identity {
 	id := identity{sub: s}
-	if s.Kind == subscription.Private {
+	switch s.Kind {
+	case subscription.Private:
 		id.keys = func(p pnr.PNR) (string, bool) { return x.Subs.CustomerKey(s.ID, p) }
+	case subscription.Research:
+		id.ps = newPseudonyms(s.Secret)
 	}
 	return id
 }
@@ -189,7 +207,8 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	}
 	slices.Sort(pnrs)
 	ids := x.identity(sub)
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(day, known), ids, day)
+	out := x.newOutput(f, w, sub, x.names(day, known), ids, day)
+	defer out.close()
 	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day, partial: partial}); err != nil {
 		return Stats{}, err
 	}

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"time"
 
 	"cpr/address"
 	"cpr/date"
@@ -19,7 +20,7 @@ type personRecord struct {
 	Status      string            `json:"status"`
 	StatusFrom  string            `json:"status_from,omitempty"`
 	Sex         string            `json:"sex"`
-	Birth       string            `json:"birth"` // YYYY-MM-DD, or YYYY-MM for research
+	Birth       string            `json:"birth"` // YYYY-MM-DD, or YYYY-MM (research)
 	CurrentID   string            `json:"current_id,omitempty"`
 	PreviousID  string            `json:"previous_id,omitempty"`
 	Address     *wire.Address     `json:"address,omitempty"`
@@ -34,33 +35,63 @@ type personRecord struct {
 }
 
 type civilRecord struct {
-	Code   string    `json:"code"`
-	Spouse string    `json:"spouse,omitempty"`
-	From   date.Date `json:"from"`
+	Code   string `json:"code"`
+	Spouse string `json:"spouse,omitempty"`
+	From   jdate  `json:"from"`
 }
 
+// eventRecord is one change; a research subscriber gets no id or seq
+// (the id holds the time to the millisecond, and both are the same for
+// every recipient).
 type eventRecord struct {
-	ID         string    `json:"id"`
-	Seq        uint64    `json:"seq"`
-	Kind       string    `json:"kind"`
-	Code       string    `json:"code"`
-	Effective  date.Date `json:"effective"`
-	Registered string    `json:"registered"`
-	Derived    bool      `json:"derived,omitempty"`
+	ID         string `json:"id,omitempty"`
+	Seq        uint64 `json:"seq,omitempty"`
+	Kind       string `json:"kind"`
+	Code       string `json:"code"`
+	Effective  jdate  `json:"effective"`
+	Registered string `json:"registered"`
+	Derived    bool   `json:"derived,omitempty"`
+}
+
+// jdate is a date in JSON: YYYY-MM-DD, or YYYY-MM for a date told to the
+// month only (day 00, monthOf); "" for none.
+type jdate date.Date
+
+func (d jdate) MarshalText() ([]byte, error) { return []byte(monthText(date.Date(d))), nil }
+
+// monthText is YYYY-MM-DD, or YYYY-MM for a date with day 00.
+func monthText(d date.Date) string {
+	s := d.String()
+	if d != 0 && d.Day() == 0 {
+		return s[:7]
+	}
+	return s
+}
+
+// registeredText is a registration time as a subscriber may see it: to
+// the microsecond in UTC, or the month in Danish time (coarse).
+func registeredText(t time.Time, coarse bool) string {
+	if coarse {
+		return monthText(monthOf(date.InCopenhagen(t)))
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
 func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, ids identity, on date.Date) personRecord {
-	p, s := ps.p, sub.Scope
+	p, s, cs := ps.p, sub.Allowed(), coarse(sub)
 	hide := hidesNameAddress(sub, p, on)
 	id := func(x pnr.PNR) string {
 		v, _ := ids.of(x)
 		return v
 	}
-	out := personRecord{Record: "person", ID: ps.id, Status: fmt.Sprintf("%02d", p.Status), StatusFrom: p.StatusFrom.String(),
-		Sex: p.Sex.String(), Birth: p.BirthDate.String(), CurrentID: id(p.CurrentPNR)}
-	if sub.Kind == subscription.Research {
-		out.Birth = out.Birth[:7]
+	at := func(d date.Date) date.Date {
+		if cs {
+			return monthOf(d)
+		}
+		return d
 	}
+	out := personRecord{Record: "person", ID: ps.id, Status: fmt.Sprintf("%02d", p.Status), StatusFrom: monthText(at(p.StatusFrom)),
+		Sex: p.Sex.String(), Birth: monthText(at(p.BirthDate)), CurrentID: id(p.CurrentPNR)}
 	if s.Has(subscription.ScopeHistory) {
 		out.PreviousID = id(p.PreviousPNR)
 	}
@@ -82,7 +113,7 @@ func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, 
 		out.Name = &wire.Name{First: p.Name.First, Middle: p.Name.Middle, Last: p.Name.Last, Addressing: p.Name.Addressing, From: p.Name.From}
 	}
 	if s.Has(subscription.ScopeCivil) {
-		out.Civil = &civilRecord{Code: p.Civil.Code.String(), Spouse: id(p.Civil.Spouse), From: p.Civil.From}
+		out.Civil = &civilRecord{Code: p.Civil.Code.String(), Spouse: id(p.Civil.Spouse), From: jdate(at(p.Civil.From))}
 	}
 	if s.Has(subscription.ScopeProtection) {
 		for _, pp := range p.Protections {
@@ -108,9 +139,12 @@ func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, 
 		}
 	}
 	for _, e := range ps.events {
-		out.Events = append(out.Events, eventRecord{ID: ulidText(e.ev.ID), Seq: e.ev.Seq, Kind: e.ev.Kind.String(),
-			Code: eventCodes[e.ev.Kind], Effective: e.ev.Effective,
-			Registered: e.ev.Registered.UTC().Format("2006-01-02T15:04:05.000000Z"), Derived: e.derived})
+		r := eventRecord{Kind: e.ev.Kind.String(), Code: eventCodes[e.ev.Kind], Effective: jdate(at(e.ev.Effective)),
+			Registered: registeredText(e.ev.Registered, cs), Derived: e.derived}
+		if !cs {
+			r.ID, r.Seq = ulidText(e.ev.ID), e.ev.Seq
+		}
+		out.Events = append(out.Events, r)
 	}
 	return out
 }

@@ -13,16 +13,20 @@ import (
 type Live struct {
 	Subscriber string
 	Data       []byte
+	// Coarse: the subscriber is told dates to the month only (research):
+	// publish it without the event's id or sequence number in headers.
+	Coarse bool
 }
 
 // liveMessage is the body: the change, and the persons it touched in the
 // subscriber's circle, as its scope and the privacy rules allow.
+// A research subscriber's has no id or seq, and its dates are months.
 type liveMessage struct {
 	V          int            `json:"v"`
-	ID         string         `json:"id"`
-	Seq        uint64         `json:"seq"`
+	ID         string         `json:"id,omitempty"`
+	Seq        uint64         `json:"seq,omitempty"`
 	Kind       string         `json:"kind"`
-	Effective  date.Date      `json:"effective"`
+	Effective  jdate          `json:"effective"`
 	Registered string         `json:"registered"`
 	Persons    []personRecord `json:"persons"`
 }
@@ -44,8 +48,13 @@ func (x *Extractor) LiveMessages(ev *register.Event) ([]Live, error) {
 	var out []Live
 	for _, d := range deliveries {
 		ids := x.identity(d.Sub)
-		msg := liveMessage{V: 1, ID: ulidText(ev.ID), Seq: ev.Seq, Kind: ev.Kind.String(), Effective: ev.Effective,
-			Registered: ev.Registered.UTC().Format("2006-01-02T15:04:05.000000Z")}
+		cs := coarse(d.Sub)
+		msg := liveMessage{V: 1, Kind: ev.Kind.String(), Effective: jdate(ev.Effective), Registered: registeredText(ev.Registered, cs)}
+		if cs {
+			msg.Effective = jdate(monthOf(ev.Effective))
+		} else {
+			msg.ID, msg.Seq = ulidText(ev.ID), ev.Seq
+		}
 		for _, p := range d.PNRs {
 			snap, ok := snaps[p]
 			if !ok {
@@ -75,7 +84,7 @@ func (x *Extractor) LiveMessages(ev *register.Event) ([]Live, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Live{Subscriber: d.Sub.ID, Data: b})
+		out = append(out, Live{Subscriber: d.Sub.ID, Data: b, Coarse: cs})
 	}
 	return out, nil
 }

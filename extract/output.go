@@ -213,11 +213,12 @@ func (fm *formatter) rows(lines []byte) error {
 // output writes one extract in one format, person by person or in chunks
 // formatted elsewhere, and counts what it wrote.
 type output struct {
-	fm  *formatter
-	cw  *countingWriter
-	bw  *bufio.Writer
-	buf []byte
-	st  Stats
+	fm    *formatter
+	cw    *countingWriter
+	bw    *bufio.Writer
+	buf   []byte
+	st    Stats
+	order *idOrder // a research subscriber's: persons in pseudonym order
 }
 
 func newOutput(f Format, w io.Writer, sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *output {
@@ -248,6 +249,11 @@ func (o *output) person(ps *person) error {
 	o.st.Persons++
 	o.st.Events += len(ps.events)
 	o.st.Records += n
+	if o.order != nil {
+		err = o.order.add(b)
+		o.buf = b[:0]
+		return err
+	}
 	return o.write(b)
 }
 
@@ -257,11 +263,27 @@ func (o *output) chunk(b []byte, st Stats) error {
 	o.st.Persons += st.Persons
 	o.st.Events += st.Events
 	o.st.Records += st.Records
+	if o.order != nil {
+		return o.order.add(b)
+	}
 	_, err := o.bw.Write(b)
 	return err
 }
 
+// close lets go of what the research order holds (its runs on disk), also
+// after an error; it is safe after end.
+func (o *output) close() {
+	if o.order != nil {
+		o.order.close()
+	}
+}
+
 func (o *output) end() (Stats, error) {
+	if o.order != nil {
+		if err := o.order.writeTo(o.bw); err != nil {
+			return o.st, err
+		}
+	}
 	b, err := o.fm.end(o.buf[:0], o.st.Records)
 	if err != nil {
 		return o.st, err

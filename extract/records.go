@@ -42,10 +42,26 @@ type recordWriter struct {
 	b     *p12170.Builder
 	out   []byte
 	n     int // records written
+	// coarse: every date is told to the month only (day 00), for research
+	coarse bool
 }
 
 func newRecordWriter(sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity) *recordWriter {
-	return &recordWriter{sub: sub, roads: roads, names: names, ids: ids, b: p12170.New("001")}
+	return &recordWriter{sub: sub, roads: roads, names: names, ids: ids, b: p12170.New("001"), coarse: coarse(sub)}
+}
+
+// coarse reports whether the subscriber is told dates to the month only.
+func coarse(sub *subscription.Subscriber) bool { return sub.Kind == subscription.Research }
+
+// monthOf is d told to the month only: day 00 (the zero date stays zero).
+func monthOf(d date.Date) date.Date { return d / 100 * 100 }
+
+// at is a date as the subscriber may see it: whole, or to the month.
+func (w *recordWriter) at(d date.Date) date.Date {
+	if w.coarse {
+		return monthOf(d)
+	}
+	return d
 }
 
 func (w *recordWriter) emit() {
@@ -57,8 +73,14 @@ func (w *recordWriter) start(typ string) {
 	w.b.Reset(typ)
 }
 
+// setDate writes a date in the field's date format; a date with day 00
+// (monthOf) is written as year and month with day 00.
 func setDate(b *p12170.Builder, field string, d date.Date) {
-	if d != 0 {
+	switch {
+	case d == 0:
+	case d.Day() == 0:
+		b.SetMonth(field, d.Year(), d.Month())
+	default:
 		b.SetDate(field, d.Year(), d.Month(), d.Day())
 	}
 }
@@ -74,14 +96,11 @@ func setDay(b *p12170.Builder, field string, d date.Date) {
 		b.SetAt(i, stamp(d))
 		return
 	}
-	b.SetDateAt(i, d.Year(), d.Month(), d.Day()) // at 00:00
-}
-
-func (w *recordWriter) birth(d date.Date) date.Date {
-	if w.sub.Kind == subscription.Research && d != 0 {
-		return date.Date(d/100*100 + 1) // year and month only: the 1st
+	if d.Day() == 0 {
+		b.SetMonthAt(i, d.Year(), d.Month())
+		return
 	}
-	return d
+	b.SetDateAt(i, d.Year(), d.Month(), d.Day()) // at 00:00
 }
 
 // relative is another person's number as this subscriber may see it.
@@ -105,7 +124,7 @@ func sexCode(s pnr.Sex) string {
 
 // person writes every record of one person the scope allows.
 func (w *recordWriter) person(ps *person) {
-	p, s := ps.p, w.sub.Scope
+	p, s := ps.p, w.sub.Allowed()
 	hide := hidesNameAddress(w.sub, p, w.on)
 	b := w.b
 
@@ -117,9 +136,9 @@ func (w *recordWriter) person(ps *person) {
 		b.Set("PNRGAELD", ps.id)
 	}
 	b.SetInt("STATUS", int(p.Status))
-	setDay(b, "STATUSHAENSTART", p.StatusFrom)
+	setDay(b, "STATUSHAENSTART", w.at(p.StatusFrom))
 	b.Set("KOEN", sexCode(p.Sex))
-	setDate(b, "FOED_DT", w.birth(p.BirthDate))
+	setDate(b, "FOED_DT", w.at(p.BirthDate))
 	w.emit()
 
 	withAddress := !hide && !p.Residence.Address.IsZero()
@@ -130,14 +149,14 @@ func (w *recordWriter) person(ps *person) {
 		b.SetInt("KOMKOD", int(a.Kommunekode))
 		b.SetInt("VEJKOD", int(a.Vejkode))
 		setUnit(b, a)
-		setDay(b, "TILFLYDTO", p.Residence.From)
-		setDay(b, "TILFLYKOMDTO", p.Residence.KommuneFrom)
+		setDay(b, "TILFLYDTO", w.at(p.Residence.From))
+		setDay(b, "TILFLYKOMDTO", w.at(p.Residence.KommuneFrom))
 		if p.Residence.PreviousKommune != 0 {
 			b.SetInt("FRAFLYKOMKOD", int(p.Residence.PreviousKommune))
-			setDay(b, "FRAFLYKOMDTO", p.Residence.KommuneFrom)
+			setDay(b, "FRAFLYKOMDTO", w.at(p.Residence.KommuneFrom))
 		}
 		b.SetInt("START_MYNKOD-ADRTXT", int(a.Kommunekode))
-		setDate(b, "START_DT-ADRTXT", p.Residence.From)
+		setDate(b, "START_DT-ADRTXT", w.at(p.Residence.From))
 		w.emit()
 	}
 	if s.Has(subscription.ScopeClearAddress) && withAddress {
@@ -163,8 +182,8 @@ func (w *recordWriter) person(ps *person) {
 			w.start("004")
 			b.Set("PNR", ps.id)
 			b.SetInt("BESKYTTYPE", int(pp.Type))
-			setDate(b, "START_DT-BESKYTTELSE", pp.From)
-			setDate(b, "SLET_DT-BESKYTTELSE", pp.To)
+			setDate(b, "START_DT-BESKYTTELSE", w.at(pp.From))
+			setDate(b, "SLET_DT-BESKYTTELSE", w.at(pp.To))
 			w.emit()
 		}
 	}
@@ -174,7 +193,7 @@ func (w *recordWriter) person(ps *person) {
 		b.Set("FORNVN", p.Name.First)
 		b.Set("MELNVN", p.Name.Middle)
 		b.Set("EFTERNVN", p.Name.Last)
-		setDay(b, "NVNHAENSTART", p.Name.From)
+		setDay(b, "NVNHAENSTART", w.at(p.Name.From))
 		b.Set("ADRNVN", p.Name.Addressing)
 		w.emit()
 	}
@@ -184,14 +203,14 @@ func (w *recordWriter) person(ps *person) {
 		b.Set("CIVST", p.Civil.Code.String())
 		if sp := p.Civil.Spouse; !sp.IsZero() {
 			b.Set("AEGTEPNR", w.relative(sp))
-			setDate(b, "AEGTEFOED_DT", w.birth(date.Of(sp.BirthDate())))
+			setDate(b, "AEGTEFOED_DT", w.at(date.Of(sp.BirthDate())))
 			if w.sub.Kind == subscription.Public {
 				if n, ok := w.names(sp); ok {
 					b.Set("AEGTENVN", n.Addressing)
 				}
 			}
 		}
-		setDay(b, "HAENSTART-CIVILSTAND", p.Civil.From)
+		setDay(b, "HAENSTART-CIVILSTAND", w.at(p.Civil.From))
 		w.emit()
 	}
 	if s.Has(subscription.ScopeChildren) {
@@ -219,7 +238,11 @@ func (w *recordWriter) person(ps *person) {
 	for _, e := range ps.events {
 		w.start("099")
 		b.Set("PNR", ps.id)
-		b.Set("TIMESTAMPU", e.ev.Registered.In(date.Copenhagen).Format("200601021504"))
+		if w.coarse {
+			b.Set("TIMESTAMPU", stamp(monthOf(date.InCopenhagen(e.ev.Registered))))
+		} else {
+			b.Set("TIMESTAMPU", e.ev.Registered.In(date.Copenhagen).Format("200601021504"))
+		}
 		b.Set("HAENDELSE", eventCodes[e.ev.Kind])
 		if e.derived {
 			b.Set("AFLEDTMRK", "AF")
@@ -233,9 +256,9 @@ func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, name
 		return
 	}
 	b := w.b
-	setDate(b, dt, w.birth(since))
+	setDate(b, dt, w.at(since))
 	b.Set(pnrF, w.relative(p))
-	setDate(b, birthF, w.birth(date.Of(p.BirthDate())))
+	setDate(b, birthF, w.at(date.Of(p.BirthDate())))
 	if w.sub.Kind == subscription.Public {
 		if n, ok := w.names(p); ok {
 			b.Set(nameF, n.Addressing)
@@ -265,7 +288,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 		}
 		switch h.Fact {
 		case register.FactAddress:
-			if hide || h.Address.IsZero() || !w.sub.Scope.Has(subscription.ScopeAddress) {
+			if hide || h.Address.IsZero() || !w.sub.Allowed().Has(subscription.ScopeAddress) {
 				continue
 			}
 			w.start("023")
@@ -274,11 +297,11 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			b.SetInt("KOMKOD", int(h.Address.Kommunekode))
 			b.SetInt("VEJKOD", int(h.Address.Vejkode))
 			setUnit(b, h.Address)
-			setDay(b, "TILFLYDTO", h.From)
-			setDay(b, "FRAFLYDTO", h.To)
+			setDay(b, "TILFLYDTO", w.at(h.From))
+			setDay(b, "FRAFLYDTO", w.at(h.To))
 			w.emit()
 		case register.FactName:
-			if hide || !w.sub.Scope.Has(subscription.ScopeName) {
+			if hide || !w.sub.Allowed().Has(subscription.ScopeName) {
 				continue
 			}
 			w.start("026")
@@ -287,11 +310,11 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			b.Set("FORNVN", h.Name.First)
 			b.Set("MELNVN", h.Name.Middle)
 			b.Set("EFTERNVN", h.Name.Last)
-			b.Set("NVNHAENSTART", stamp(h.From))
-			b.Set("NVNHAENSLUT", stamp(h.To))
+			b.Set("NVNHAENSTART", stamp(w.at(h.From)))
+			b.Set("NVNHAENSLUT", stamp(w.at(h.To)))
 			w.emit()
 		case register.FactCivil:
-			if !w.sub.Scope.Has(subscription.ScopeCivil) {
+			if !w.sub.Allowed().Has(subscription.ScopeCivil) {
 				continue
 			}
 			w.start("029")
@@ -300,10 +323,10 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			b.Set("CIVST", h.Civil.String())
 			if !h.Spouse.IsZero() {
 				b.Set("AEGTEPNR", w.relative(h.Spouse))
-				b.Set("AEGTEFOED_DT", w.birth(date.Of(h.Spouse.BirthDate())).String())
+				b.Set("AEGTEFOED_DT", w.at(date.Of(h.Spouse.BirthDate())).String())
 			}
-			b.Set("HAENSTART-CIVILSTAND", stamp(h.From))
-			b.Set("HAENSLUT-CIVILSTAND", stamp(h.To))
+			b.Set("HAENSTART-CIVILSTAND", stamp(w.at(h.From)))
+			b.Set("HAENSLUT-CIVILSTAND", stamp(w.at(h.To)))
 			w.emit()
 		}
 	}

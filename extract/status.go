@@ -86,7 +86,8 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 			return "", false
 		}
 	}
-	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
+	out := x.newOutput(f, w, sub, nil, ids, on)
+	defer out.close()
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}

@@ -106,8 +106,34 @@ func benchExtractor(b *testing.B, persons iter.Seq[*register.Person], sub subscr
 	if sub.Scope, err = subscription.ParseScope([]string{"person", "address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"}); err != nil {
 		b.Fatal(err)
 	}
+	if sub.Kind == subscription.Research {
+		sub.Scope &^= subscription.ResearchRefused
+	}
 	if _, _, err := subs.Put(sub); err != nil {
 		b.Fatal(err)
 	}
 	return &Extractor{Reg: reg, Subs: subs}
+}
+
+// BenchmarkStatusExtractResearch is a whole-population status extract in
+// JSON Lines for a research subscriber (civil status in scope): every
+// pnr a pseudonym, every date a month, the persons sorted by pseudonym
+// (in runs on disk beyond DefaultSortBytes). Reports persons/s.
+func BenchmarkStatusExtractResearch(b *testing.B) {
+	n := *benchPersons
+	x := benchExtractor(b, population.Generate(population.Config{Persons: n, Seed: 1}),
+		subscription.Subscriber{ID: "uni", Name: "Research", Kind: subscription.Research, TaskNumber: 1, Scope: subscription.ScopeCivil})
+	x.TempDir = b.TempDir()
+	today := date.InCopenhagen(time.Now())
+	var st Stats
+	var err error
+	for b.Loop() {
+		if st, err = x.Status(context.Background(), "uni", today, JSONL, &countWriter{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st.Persons != n {
+		b.Fatalf("%d persons in the extract, want %d", st.Persons, n)
+	}
+	b.ReportMetric(float64(st.Persons)*float64(b.N)/b.Elapsed().Seconds(), "persons/s")
 }

@@ -39,7 +39,8 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 			return Stats{}, err
 		}
 	}
-	out := newOutput(f, w, sub, x.Reg.Roads(), nil, ids, on)
+	out := x.newOutput(f, w, sub, nil, ids, on)
+	defer out.close()
 	if err := out.begin(h); err != nil {
 		return Stats{}, err
 	}

@@ -82,7 +82,7 @@ func (x *Extractor) statusOneByOne(id string, on date.Date, f Format, w *bytes.B
 	}
 	ids := x.identity(sub)
 	now := time.Now()
-	out := newOutput(f, w, sub, x.Reg.Roads(), x.names(on, time.Time{}), ids, on)
+	out := x.newOutput(f, w, sub, x.names(on, time.Time{}), ids, on)
 	if err := out.begin(header{kind: "status", sub: sub, day: on, production: date.InCopenhagen(now)}); err != nil {
 		return Stats{}, err
 	}
@@ -141,7 +141,7 @@ func TestStatusSameAsOneByOne(t *testing.T) {
 	f.put(subscription.Subscriber{ID: "some", Name: "S", Kind: subscription.Public, TaskNumber: 2, Scope: some})
 	f.put(subscription.Subscriber{ID: "kbh", Name: "K", Kind: subscription.Public, TaskNumber: 3, Scope: all,
 		Circle: subscription.Circle{Kommuner: []uint16{101, 751}, AgeMin: 20, AgeMax: 60}})
-	f.put(subscription.Subscriber{ID: "uni", Name: "U", Kind: subscription.Research, TaskNumber: 4, Scope: all})
+	f.put(subscription.Subscriber{ID: "uni", Name: "U", Kind: subscription.Research, TaskNumber: 4, Scope: all &^ subscription.ResearchRefused})
 	f.put(subscription.Subscriber{ID: "marked", Name: "M", Kind: subscription.Public, TaskNumber: 5, Scope: all,
 		Circle: subscription.Circle{Marks: true, AgeMin: 10}})
 	var marks []subscription.Mark

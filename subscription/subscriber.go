@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -27,8 +28,9 @@ import (
 type Kind string
 
 // The kinds of subscriber. Private subscribers never receive a pnr (they
-// get their customer key) nor the name or address of a protected person;
-// research subscribers get pseudonyms and birth year and month only.
+// get their customer key) nor the name or address of a protected person,
+// and always the protections; research subscribers get pseudonyms and
+// dates to the month only, and never the ResearchRefused scopes.
 const (
 	Public   Kind = "public"
 	Private  Kind = "private"
@@ -58,6 +60,27 @@ var scopeNames = []struct {
 	{"person", ScopePerson}, {"address", ScopeAddress}, {"clear_address", ScopeClearAddress},
 	{"protection", ScopeProtection}, {"name", ScopeName}, {"civil_status", ScopeCivil},
 	{"children", ScopeChildren}, {"parents", ScopeParents}, {"history", ScopeHistory},
+}
+
+// ResearchRefused is what a research subscriber may never receive: what
+// names or locates a person (name, address, clear-text address,
+// protection) or links it to other persons (parents, children).
+const ResearchRefused = ScopeName | ScopeAddress | ScopeClearAddress | ScopeProtection | ScopeParents | ScopeChildren
+
+// Allowed is the scope a subscriber is given whatever it stores: a
+// research subscriber never the ResearchRefused scopes (a subscriber
+// stored before the rule keeps none of them), a private subscriber always
+// the protections, so it can honour them (it gets no name or address of a
+// person under 0001 and must not use a 0002 or 0003 person for local
+// directories or marketing).
+func (s *Subscriber) Allowed() Scope {
+	switch s.Kind {
+	case Research:
+		return s.Scope &^ ResearchRefused
+	case Private:
+		return s.Scope | ScopeProtection
+	}
+	return s.Scope
 }
 
 // Has reports whether s includes t.
@@ -122,6 +145,9 @@ var (
 	ErrNotFound = errors.New("subscription: no such subscriber")
 	ErrNoMark   = errors.New("subscription: no such mark")
 	ErrCorrupt  = errors.New("subscription: corrupt data")
+	// ErrNotAllowed is a well-formed field the subscriber's kind may not
+	// have (a research subscriber's name or address scope).
+	ErrNotAllowed = errors.New("subscription: not allowed for this kind of subscriber")
 )
 
 // FieldError is bad input in one field; it matches ErrInvalid.
@@ -129,6 +155,22 @@ type FieldError struct{ Field, Reason string }
 
 func (e *FieldError) Error() string        { return "subscription: " + e.Field + ": " + e.Reason }
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// NotAllowedError is a field the subscriber's kind may not have: it
+// matches ErrNotAllowed (not ErrInvalid), and errors.As finds its
+// FieldError.
+type NotAllowedError struct{ FieldError }
+
+func (e *NotAllowedError) Is(target error) bool { return target == ErrNotAllowed }
+
+// As lets errors.As find the FieldError.
+func (e *NotAllowedError) As(target any) bool {
+	if fe, ok := target.(**FieldError); ok {
+		*fe = &e.FieldError
+		return true
+	}
+	return false
+}
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
@@ -149,6 +191,10 @@ func (s *Subscriber) check() error {
 		return &FieldError{"task_number", "must be 1-999999"}
 	case s.Circle.AgeMin < 0 || s.Circle.AgeMax < 0 || (s.Circle.AgeMax != 0 && s.Circle.AgeMax < s.Circle.AgeMin) || s.Circle.AgeMax > 150:
 		return &FieldError{"circle.age", "min and max must be 0-150 with min <= max"}
+	}
+	if refused := s.Scope & ResearchRefused; s.Kind == Research && refused != 0 {
+		return &NotAllowedError{FieldError{"scope", "a research subscriber may not receive " + strings.Join(refused.Names(), ", ") +
+			" (it gets pseudonyms, sex, birth year and month, status, civil status and history, dates to the month)"}}
 	}
 	for _, k := range s.Circle.Kommuner {
 		if _, ok := address.LookupKommune(k); !ok {

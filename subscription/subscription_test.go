@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,4 +223,49 @@ func itoa(n int) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+// TestResearchScope: a research subscriber cannot be given a scope that
+// names, locates or links a person; each is refused alone, naming the
+// field, matching ErrNotAllowed and not ErrInvalid, and nothing is stored.
+// What it may have is kept, and Allowed drops the refused scopes of a
+// subscriber stored before the rule.
+func TestResearchScope(t *testing.T) {
+	r, _ := openTest(t)
+	for _, name := range []string{"name", "address", "clear_address", "parents", "children", "protection"} {
+		t.Run(name, func(t *testing.T) {
+			scope, err := ParseScope([]string{"civil_status", name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = r.Put(Subscriber{ID: "uni-" + strings.ReplaceAll(name, "_", "-"), Name: "Uni", Kind: Research, TaskNumber: 3, Scope: scope})
+			var fe *FieldError
+			if !errors.Is(err, ErrNotAllowed) || errors.Is(err, ErrInvalid) || !errors.As(err, &fe) || fe.Field != "scope" || !strings.Contains(fe.Reason, name) {
+				t.Fatalf("research with %s: %v", name, err)
+			}
+			if _, _, err := r.Get("uni-" + strings.ReplaceAll(name, "_", "-")); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a refused subscriber was stored: %v", err)
+			}
+			// The same scope is fine for public and private subscribers.
+			for _, k := range []Kind{Public, Private} {
+				if _, _, err := r.Put(Subscriber{ID: "ok", Name: "Ok", Kind: k, TaskNumber: 4, Scope: scope}); err != nil {
+					t.Fatalf("%s with %s: %v", k, name, err)
+				}
+			}
+		})
+	}
+	ok, _ := ParseScope([]string{"civil_status", "history"})
+	s, _, err := r.Put(Subscriber{ID: "uni", Name: "Uni", Kind: Research, TaskNumber: 3, Scope: ok})
+	if err != nil || s.Allowed() != ok {
+		t.Fatalf("research with civil_status and history: %v, allowed %v", err, s.Allowed().Names())
+	}
+	all, _ := ParseScope([]string{"address", "clear_address", "protection", "name", "civil_status", "children", "parents", "history"})
+	old := Subscriber{Kind: Research, Scope: all}
+	if got := old.Allowed(); got != ok {
+		t.Fatalf("a research subscriber stored with every scope is allowed %v", got.Names())
+	}
+	bank := Subscriber{Kind: Private, Scope: ScopePerson}
+	if !bank.Allowed().Has(ScopeProtection) {
+		t.Fatal("a private subscriber is not always given the protections")
+	}
 }

@@ -191,8 +191,14 @@ func newExtractor(ctx context.Context, pool *pgxpool.Pool) (*extractor, error) {
 		for _, k := range scope {
 			s.scope[k] = true
 		}
-		if s.Kind == "research" {
+		switch s.Kind { // subscription.Subscriber.Allowed
+		case "research":
 			rand.Read(s.secret[:])
+			for _, k := range []string{"name", "address", "clear_address", "protection", "parents", "children"} {
+				delete(s.scope, k)
+			}
+		case "private":
+			s.scope["protection"] = true
 		}
 		x.subs = append(x.subs, s)
 		x.byID[s.ID] = s

@@ -2,13 +2,15 @@ package peer
 
 import (
 	"bufio"
-	"crypto/hmac"
+	"crypto/aes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +97,13 @@ type file struct {
 	persons int64
 	events  int64
 	bytes   int64
+	held    []held // a research subscriber's persons (the peer makes only change extracts for them)
+}
+
+// held is one person of a research extract, written at close.
+type held struct {
+	id   string
+	line []byte
 }
 
 // builders are P12170 record builders, reused.
@@ -151,6 +160,11 @@ func (x *file) flushBuf() error {
 }
 
 func (x *file) close() error {
+	slices.SortFunc(x.held, func(a, b held) int { return strings.Compare(a.id, b.id) })
+	for _, h := range x.held {
+		x.buf = append(x.buf, h.line...) // written with the end record
+	}
+	x.held = nil
 	if x.s.Kind == "public" {
 		x.b.Reset("999")
 		x.b.Set("TAELLER", fmt.Sprintf("%08d", x.records+1))
@@ -209,15 +223,41 @@ func pnrText(p int64) string {
 	return s
 }
 
-// pseudonym is a research subscriber's stable number for a pnr: 10
-// digits of HMAC-SHA256 keyed with the subscriber's secret.
+// pseudonym is a research subscriber's stable name for a pnr: "R" and 7
+// characters of Crockford's base 32, an 8-round Feistel permutation of
+// the 34-bit pnr space with AES-256 rounds keyed from the secret (the
+// rule of extract.Pseudonym).
 func pseudonym(secret [32]byte, p int64) string {
-	m := hmac.New(sha256.New, secret[:])
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], uint64(p))
-	m.Write(k[:])
-	n := binary.BigEndian.Uint64(m.Sum(nil)) % 10_000_000_000
-	return pnrText(int64(n))
+	k := sha256.Sum256(append([]byte("cpr pseudonym 2\x00"), secret[:]...))
+	c, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err)
+	}
+	const half = 17
+	l, r := uint32(uint64(p)>>half)&(1<<half-1), uint32(p)&(1<<half-1)
+	var in, out [16]byte
+	for round := range 8 {
+		in[0] = byte(round)
+		binary.BigEndian.PutUint32(in[12:], r)
+		c.Encrypt(out[:], in[:])
+		l, r = r, l^binary.BigEndian.Uint32(out[:4])&(1<<half-1)
+	}
+	y := uint64(l)<<half | uint64(r)
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	b := []byte("R0000000")
+	for i := 7; i >= 1; i-- {
+		b[i] = alphabet[y&31]
+		y >>= 5
+	}
+	return string(b)
+}
+
+// monthText is a date as a research subscriber sees it: YYYY-MM.
+func monthText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01")
 }
 
 // id is what the subscriber calls a person; ok false: it may not see them.
@@ -259,6 +299,13 @@ func (x *file) person(p *xperson, hist []hrow) (bool, error) {
 		x.records001(id, p, hist)
 	} else {
 		x.jsonPerson(id, p)
+	}
+	if x.s.Kind == "research" {
+		// Held, and written in pseudonym order at close (as the register
+		// writes it: pnr order would tell the day of birth).
+		x.held = append(x.held, held{id: id, line: append([]byte(nil), x.buf...)})
+		x.buf = x.buf[:0]
+		return true, nil
 	}
 	return true, x.flushBuf()
 }
@@ -493,12 +540,13 @@ func (x *file) jsonPerson(id string, p *xperson) {
 		v, _ := x.id(n, key)
 		return v
 	}
-	birth := dateText(p.Birth)
+	// A research subscriber is told every date to the month only.
+	day := dateText
 	if s.Kind == "research" {
-		birth = birth[:7]
+		day = monthText
 	}
 	out := map[string]any{"record": "person", "id": id, "status": fmt.Sprintf("%02d", p.Status),
-		"status_from": dateText(p.StatusFrom), "sex": p.Sex, "birth": birth}
+		"status_from": day(p.StatusFrom), "sex": p.Sex, "birth": day(p.Birth)}
 	if p.CurrentPNR != 0 {
 		out["current_id"] = rel(p.CurrentPNR, "")
 	}
@@ -519,7 +567,7 @@ func (x *file) jsonPerson(id string, p *xperson) {
 			"from": dateText(p.NameFrom)}
 	}
 	if s.has("civil_status") {
-		out["civil_status"] = map[string]any{"code": p.Civil, "spouse": rel(p.Spouse, p.SpouseKey), "from": dateText(p.CivilFrom)}
+		out["civil_status"] = map[string]any{"code": p.Civil, "spouse": rel(p.Spouse, p.SpouseKey), "from": day(p.CivilFrom)}
 	}
 	if s.has("protection") && len(p.ProtTypes) > 0 {
 		var ps []map[string]any
@@ -556,6 +604,10 @@ func (x *file) jsonPerson(id string, p *xperson) {
 		for i := range p.EvSeq {
 			e := map[string]any{"seq": p.EvSeq[i], "kind": p.EvKind[i], "code": eventCodes[p.EvKind[i]],
 				"effective": dateText(p.EvEffective[i]), "registered": p.EvReg[i].UTC().Format("2006-01-02T15:04:05.000000Z")}
+			if s.Kind == "research" { // no seq (the same for every recipient), months only
+				delete(e, "seq")
+				e["effective"], e["registered"] = monthText(p.EvEffective[i]), monthText(p.EvReg[i].In(copenhagen))
+			}
 			if p.EvDerived[i] {
 				e["derived"] = true
 			}

@@ -122,7 +122,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 			ls, err := x.LiveMessages(ev)
 			out := make([]events.DistMessage, len(ls))
 			for i, l := range ls {
-				out[i] = events.DistMessage{Subscriber: l.Subscriber, Data: l.Data}
+				out[i] = events.DistMessage{Subscriber: l.Subscriber, Data: l.Data, Coarse: l.Coarse}
 			}
 			return out, err
 		}})

@@ -248,7 +248,25 @@ func (b *Builder) checkType(f *Field, dst []byte) {
 // SetDateAt is SetDate for the field at index i.
 func (b *Builder) SetDateAt(i, y int, m time.Month, d int) *Builder {
 	f, dst := b.field(i)
+	if d == 0 && y != 0 {
+		b.fail(f, "date out of range")
+	}
 	b.putDate(f, dst, y, m, d, 0, 0)
+	return b
+}
+
+// SetMonth writes a date known (or told) to the month only: year and
+// month, day 00 and, in yyyyMMddHHmm/yyyyMMddTTMM fields, 00:00
+// ("2026-03-00", "20260300", "202603000000"). y == 0 blanks the field. It
+// panics as SetDate does.
+func (b *Builder) SetMonth(field string, y int, m time.Month) *Builder {
+	return b.SetMonthAt(b.index(field), y, m)
+}
+
+// SetMonthAt is SetMonth for the field at index i.
+func (b *Builder) SetMonthAt(i, y int, m time.Month) *Builder {
+	f, dst := b.field(i)
+	b.putDate(f, dst, y, m, 0, 0, 0)
 	return b
 }
 
@@ -273,7 +291,7 @@ func (b *Builder) putDate(f *Field, dst []byte, y int, m time.Month, d, hh, mm i
 		copy(dst, b.rec.blank[f.Pos-1:f.End()])
 		return
 	}
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 0 || d > 31 || (d == 0 && (hh != 0 || mm != 0)) {
 		b.fail(f, "date out of range")
 	}
 	put4(dst[0:], y)

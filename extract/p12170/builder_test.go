@@ -174,6 +174,10 @@ func TestDates(t *testing.T) {
 		{"yyyyMMdd blank", "000", "PRODDTO", func(b *Builder, f string) { b.SetDate(f, 2024, 1, 9).SetDate(f, 0, 1, 9) }, "00000000"},
 		{"yyyyMMddHHmm", "001", "STATUSHAENSTART", func(b *Builder, f string) { b.SetTime(f, ts) }, "202402290705"},
 		{"yyyyMMddHHmm date", "001", "STATUSHAENSTART", func(b *Builder, f string) { b.SetDate(f, 2024, 2, 29) }, "202402290000"},
+		{"yyyy-MM-dd month", "001", "FOED_DT", func(b *Builder, f string) { b.SetMonth(f, 1987, time.March) }, "1987-03-00"},
+		{"yyyyMMdd month", "000", "PRODDTO", func(b *Builder, f string) { b.SetMonth(f, 2024, time.January) }, "20240100"},
+		{"yyyyMMddHHmm month", "001", "STATUSHAENSTART", func(b *Builder, f string) { b.SetMonth(f, 2024, 2) }, "202402000000"},
+		{"month blank", "001", "STATUSHAENSTART", func(b *Builder, f string) { b.SetMonth(f, 2024, 2).SetMonth(f, 0, 0) }, "000000000000"},
 		{"yyyyMMddHHmm zero", "001", "STATUSHAENSTART", func(b *Builder, f string) { b.SetTime(f, ts).SetTime(f, time.Time{}) }, "000000000000"},
 		{"yyyyMMddTTMM", "002", "TILFLYDTO", func(b *Builder, f string) { b.SetTime(f, ts) }, "202402290705"},
 		{"yyyyMMddTTMM evening", "002", "TILFLYKOMDTO", func(b *Builder, f string) { b.SetTime(f, time.Date(1999, 12, 31, 23, 59, 0, 0, time.UTC)) }, "199912312359"},
@@ -221,6 +225,9 @@ func mustPanic(t *testing.T, name, secret string, f func()) {
 
 func TestPanics(t *testing.T) {
 	mustPanic(t, "New unknown", "", func() { New("998") })
+	mustPanic(t, "SetDate day 0", "", func() { New("001").SetDate("FOED_DT", 1987, 3, 0) })
+	mustPanic(t, "SetMonth month 13", "", func() { New("001").SetMonth("FOED_DT", 1987, 13) })
+	mustPanic(t, "SetMonth no date format", "", func() { New("012").SetMonth("HAENSTART-CIVILSTAND", 1987, 3) })
 	mustPanic(t, "New short", "", func() { New("01") })
 	mustPanic(t, "Reset unknown", "", func() { New("001").Reset("abc") })
 	mustPanic(t, "unknown field", "", func() { New("001").Set("NOPE", "x") })
