@@ -71,7 +71,7 @@ func TestProtectionCodes(t *testing.T) {
 				t.Errorf("lookup: name %q, address %v, protections %+v", got.Name.Last, got.Address, got.Protections)
 			}
 			ok(t, h.get(t, "/v1/persons/"+p.PNR.String()+"/history", tc.user), http.StatusOK, nil)
-			entries := h.accessLog(t, "/v1/access-log", uAuditor, "pnr", p.PNR.String(), "user", tc.user)
+			entries := h.accessLog(t, "/v1/access-log", uAuditor, "pnr", p.PNR.String(), "user", tc.user, "outcome", "read")
 			if len(entries) < 2 {
 				t.Fatalf("%d access log entries for the lookup and the history", len(entries))
 			}
