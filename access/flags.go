@@ -31,6 +31,9 @@ const (
 	RuleOffHours        = "off_hours"
 	RuleOtherKommune    = "other_kommune"
 	RuleProtectedPerson = "protected_person"
+	// RuleReadLimit: a read refused with 429 because the user reached the
+	// API's read limit (a denied access log entry with status 429).
+	RuleReadLimit = "read_limit"
 )
 
 // withDefaults fills in zero fields; ok is false if the office hours were
@@ -68,8 +71,9 @@ type Flag struct {
 	Entry string `json:"entry,omitempty"`
 }
 
-// Flags applies the rules to the successful reads (Outcome "read") logged
-// with from <= Time < to (zero times are open ends), oldest first:
+// Flags applies the rules to the successful reads (Outcome "read") and
+// the reads refused over the read limit (Outcome "denied", status 429)
+// logged with from <= Time < to (zero times are open ends), oldest first:
 //
 //   - many_persons: a user read more than Rules.ManyPersons distinct
 //     persons within Rules.Window. Raised at the read that crossed the
@@ -81,6 +85,7 @@ type Flag struct {
 //     differs from the clerk's.
 //   - protected_person: a read of a protected person by anyone but the
 //     citizen themself.
+//   - read_limit: a read refused because the user reached the read limit.
 //
 // It returns a *FieldError (field "to") or a storage error.
 func (s *Service) Flags(from, to time.Time) ([]Flag, error) {
@@ -102,7 +107,7 @@ func (s *Service) Flags(from, to time.Time) ([]Flag, error) {
 		if e, cbErr = s.scanned(register.SpaceAccessLog, k, v); cbErr != nil {
 			return false
 		}
-		if e.Outcome != OutcomeRead || (!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
+		if (e.Outcome != OutcomeRead && !readLimited(&e)) || (!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
 			return true
 		}
 		cbErr = f.add(&e)
@@ -139,6 +144,12 @@ type read struct {
 
 func (f *flagger) add(e *Entry) error {
 	inRange := f.from.IsZero() || !e.Time.Before(f.from)
+	if readLimited(e) {
+		if inRange {
+			f.flags = append(f.flags, Flag{Rule: RuleReadLimit, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
+		}
+		return nil
+	}
 	if !e.PNR.IsZero() && e.User != "" {
 		f.manyPersons(e, inRange)
 	}
@@ -199,6 +210,9 @@ func (f *flagger) manyPersons(e *Entry, inRange bool) {
 			Count: len(w.reads) - w.head, Entry: e.ID})
 	}
 }
+
+// readLimited reports whether e is a read refused over the read limit.
+func readLimited(e *Entry) bool { return e.Outcome == OutcomeDenied && e.Status == 429 }
 
 // offHours reports whether t is outside office hours in Copenhagen.
 func (f *flagger) offHours(t time.Time) bool {

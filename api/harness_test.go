@@ -122,8 +122,9 @@ type answer struct {
 
 // startHarness opens a register in t.TempDir(), loads 2,000 persons,
 // creates one user per role with a token, and serves the API on
-// 127.0.0.1:0. Everything is closed when the test ends.
-func startHarness(t *testing.T) *harness {
+// 127.0.0.1:0 (with opts applied to its options). Everything is closed
+// when the test ends.
+func startHarness(t *testing.T, opts ...func(*api.Options)) *harness {
 	t.Helper()
 	clock := &testClock{now: monday10.Add(-time.Hour)} // the load is registered at 09:00
 	reg, err := register.Open(t.TempDir(), register.Options{Clock: clock.Now, CacheBytes: 16 << 20})
@@ -145,8 +146,12 @@ func startHarness(t *testing.T) *harness {
 
 	h.acc = access.New(reg, access.Options{Clock: clock.Now})
 	h.prom = prometheus.NewRegistry()
-	srv, err := api.New(api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now, ExtractDir: t.TempDir(),
-		SubscriberNATS: func(id string) (any, error) { return map[string]string{"subject": "cpr.dist." + id}, nil }})
+	o := api.Options{Register: reg, Access: h.acc, Registerer: h.prom, Clock: clock.Now, ExtractDir: t.TempDir(),
+		SubscriberNATS: func(id string) (any, error) { return map[string]string{"subject": "cpr.dist." + id}, nil }}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,7 @@ var mapping = []struct {
 	code   string
 }{
 	{errBodyTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	{errReadLimit, http.StatusTooManyRequests, "read_limit"},
 	{errUnknownField, http.StatusBadRequest, "unknown_field"},
 	{errMalformedBody, http.StatusBadRequest, "malformed_body"},
 	{errNoRoute, http.StatusNotFound, "no_route"},

@@ -33,6 +33,9 @@ type Options struct {
 	Registerer prometheus.Registerer // nil: no metrics registered
 	// MaxBody caps request bodies (default 1 MiB).
 	MaxBody int64
+	// PersonsPerHour and PersonsPerDay are each user's read limit (see
+	// limit.go; 0: the default, negative: no limit).
+	PersonsPerHour, PersonsPerDay int
 	// Ready reports extra readiness problems; nil means ready.
 	Ready func() error
 	// Events reports the event relay's state for /readyz (nil: none).
@@ -66,6 +69,7 @@ type Server struct {
 	subNATS    func(id string) (any, error)
 	subsChange func() error
 	clock      func() time.Time
+	limit      *limiter
 	metrics    *metrics
 	registerer prometheus.Registerer
 	mux        *http.ServeMux
@@ -98,6 +102,7 @@ func New(o Options) (*Server, error) {
 	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
 	s.jobs = newJobs(o.ExtractDir)
 	s.subNATS, s.subsChange = o.SubscriberNATS, o.SubscribersChanged
+	s.limit = newLimiter(orInt(o.PersonsPerHour, DefaultPersonsPerHour), orInt(o.PersonsPerDay, DefaultPersonsPerDay))
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
 		return nil, err

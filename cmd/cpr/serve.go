@@ -35,6 +35,8 @@ type serveConfig struct {
 	natsURL     string
 	natsUser    string
 	natsPass    string
+	// perHour and perDay are each user's read limit in persons.
+	perHour, perDay int
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -51,6 +53,10 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.natsURL, "nats-url", os.Getenv("CPR_NATS_URL"), "use this external NATS server or cluster instead of the embedded one (env CPR_NATS_URL)")
 	fs.StringVar(&c.natsUser, "nats-user", os.Getenv("CPR_NATS_USER"), "user on the external NATS (env CPR_NATS_USER)")
 	fs.StringVar(&c.natsPass, "nats-password", os.Getenv("CPR_NATS_PASSWORD"), "password on the external NATS (env CPR_NATS_PASSWORD)")
+	fs.IntVar(&c.perHour, "read-limit-hour", envInt("CPR_READ_LIMIT_HOUR", api.DefaultPersonsPerHour),
+		"persons one user may read through lookups, search and residents, refilled each hour; -1: no limit (env CPR_READ_LIMIT_HOUR)")
+	fs.IntVar(&c.perDay, "read-limit-day", envInt("CPR_READ_LIMIT_DAY", api.DefaultPersonsPerDay),
+		"persons one user may read, refilled each day; -1: no limit (env CPR_READ_LIMIT_DAY)")
 	return fs, c
 }
 
@@ -124,7 +130,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	defer dist.Close()
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
 		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts"),
-		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin,
+		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin, PersonsPerHour: c.perHour, PersonsPerDay: c.perDay,
 		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
