@@ -6,6 +6,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,6 +147,8 @@ type call struct {
 	rt     *route
 	user   access.User
 	status int
+	// maxBody caps this call's body (0: the server's MaxBody).
+	maxBody int64
 	// renames maps a lower layer's field names to this request's.
 	renames map[string]string
 }
@@ -265,7 +268,7 @@ func (c *call) json(status int, v any) error {
 
 // decode reads a JSON body into v: size-capped, unknown fields refused.
 func (c *call) decode(v any) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, c.s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, cmp.Or(c.maxBody, c.s.maxBody)))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, errBodyTooLarge
