@@ -34,6 +34,9 @@ type Options struct {
 	Registerer prometheus.Registerer // nil: no metrics registered
 	// MaxBody caps request bodies (default 1 MiB).
 	MaxBody int64
+	// BodyTimeout is how long a request body may take to arrive (default
+	// DefaultBodyTimeout); a slower one is answered 408.
+	BodyTimeout time.Duration
 	// PersonsPerHour and PersonsPerDay are each user's read limit (see
 	// limit.go; 0: the default, negative: no limit).
 	PersonsPerHour, PersonsPerDay int
@@ -62,6 +65,7 @@ type Server struct {
 	acc        *access.Service
 	log        *slog.Logger
 	maxBody    int64
+	bodyWait   time.Duration
 	ready      func() error
 	events     func() any
 	subs       *subscription.Registry
@@ -103,6 +107,7 @@ func New(o Options) (*Server, error) {
 	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
 	s.jobs = newJobs(o.ExtractDir)
 	s.subNATS, s.subsChange = o.SubscriberNATS, o.SubscribersChanged
+	s.bodyWait = cmp.Or(o.BodyTimeout, DefaultBodyTimeout)
 	s.limit = newLimiter(orInt(o.PersonsPerHour, DefaultPersonsPerHour), orInt(o.PersonsPerDay, DefaultPersonsPerDay))
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
@@ -156,6 +161,7 @@ type call struct {
 func (s *Server) wrap(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.guardBody(w, r)
 		c := &call{s: s, w: w, r: r, rt: rt}
 		defer func() {
 			if v := recover(); v != nil {
@@ -272,6 +278,9 @@ func (c *call) decode(v any) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, errBodyTooLarge
+	}
+	if errors.Is(err, errBodyTimeout) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, errMalformedBody

@@ -37,6 +37,8 @@ type serveConfig struct {
 	natsPass    string
 	// perHour and perDay are each user's read limit in persons.
 	perHour, perDay int
+	maxConns        int           // 0: sized from the open-file limit
+	bodyTimeout     time.Duration // how long a request body may take
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -57,6 +59,10 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 		"persons one user may read through lookups, search and residents, refilled each hour; -1: no limit (env CPR_READ_LIMIT_HOUR)")
 	fs.IntVar(&c.perDay, "read-limit-day", envInt("CPR_READ_LIMIT_DAY", api.DefaultPersonsPerDay),
 		"persons one user may read, refilled each day; -1: no limit (env CPR_READ_LIMIT_DAY)")
+	fs.IntVar(&c.maxConns, "max-conns", envInt("CPR_MAX_CONNS", 0),
+		"most HTTP connections open at once; 0: sized from the open-file limit (env CPR_MAX_CONNS)")
+	fs.DurationVar(&c.bodyTimeout, "body-timeout", envDuration("CPR_BODY_TIMEOUT", api.DefaultBodyTimeout),
+		"how long a request body may take to arrive; slower is answered 408 (env CPR_BODY_TIMEOUT)")
 	return fs, c
 }
 
@@ -130,20 +136,26 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	defer dist.Close()
 	srv, err := api.New(api.Options{Register: reg, Access: acc, Logger: log, Registerer: promReg,
 		Events: func() any { return relay.Status() }, ExtractDir: filepath.Join(c.data, "extracts"),
-		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin, PersonsPerHour: c.perHour, PersonsPerDay: c.perDay,
+		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin, PersonsPerHour: c.perHour, PersonsPerDay: c.perDay, BodyTimeout: c.bodyTimeout,
 		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	lim, err := limitConns(ln, c.maxConns, log, promReg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: headerTimeout, IdleTimeout: 2 * time.Minute}
+	lim.Configure(hs)
 	log.Info("cpr serving", "api", apiURL, "nats", nc.url, "version", version)
 	fmt.Fprintf(out, "cpr %s listening on %s\n", version, apiURL)
 	if c.demo {
 		fmt.Fprintf(out, "demo tokens in %s\n", filepath.Join(c.data, "demo-tokens.json"))
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(lim) }()
 	select {
 	case err := <-errc:
 		return err
@@ -175,6 +187,13 @@ func envInt(name string, def int) int {
 	var n int
 	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
 		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
 	}
 	return def
 }
