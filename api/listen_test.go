@@ -184,3 +184,75 @@ func TestSlowBodyIsCut(t *testing.T) {
 		})
 	}
 }
+
+// signalListener tells when the kernel has handed it a connection.
+type signalListener struct {
+	net.Listener
+	accepted chan struct{}
+}
+
+func (l *signalListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted <- struct{}{}
+	}
+	return c, err
+}
+
+// TestBusyConnectionsAreNotShed: with a cap of 2 and two requests being
+// answered, a third connection waits for one to finish; neither busy
+// one is shed.
+func TestBusyConnectionsAreNotShed(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := &signalListener{Listener: raw, accepted: make(chan struct{}, 3)}
+	ln := api.LimitConns(sl, 2)
+	release := make(chan struct{})
+	entered := make(chan struct{}, 3)
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		if r.URL.Path != "/third" {
+			<-release
+		}
+		io.WriteString(w, "ok")
+	})}
+	ln.Configure(hs)
+	go hs.Serve(ln)
+	defer hs.Close()
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	results := make(chan error, 3)
+	get := func(path string) {
+		go func() {
+			res, err := hc.Get("http://" + raw.Addr().String() + path)
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					err = fmt.Errorf("%s: %d", path, res.StatusCode)
+				}
+			}
+			results <- err
+		}()
+	}
+	get("/one")
+	get("/two")
+	<-entered
+	<-entered
+	get("/third")
+	for range 3 {
+		<-sl.accepted
+	}
+	if n := ln.Open(); n != 2 {
+		t.Errorf("%d connections open, want 2", n)
+	}
+	close(release)
+	for range 3 {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+	if ln.Shed() != 0 {
+		t.Errorf("%d busy connections shed", ln.Shed())
+	}
+}
