@@ -53,22 +53,31 @@ type limiter struct {
 }
 
 // buckets are one user's persons left in the hour and the day bucket, as
-// of at.
+// of at, and the user's refusals not yet recorded.
 type buckets struct {
 	hour, day float64
 	at        time.Time
+	recorded  time.Time // the last refusal written down
+	refused   int       // refusals since
 }
+
+// recordEvery: of a user's refusals, one a minute is written to the
+// access log and the process log (with the number since the last); a
+// client hammering at its limit does not add a row a request.
+const recordEvery = time.Minute
 
 func newLimiter(perHour, perDay int) *limiter {
 	return &limiter{hour: float64(max(perHour, 0)), day: float64(max(perDay, 0)), users: map[string]*buckets{}}
 }
 
 // take takes n persons from user's buckets at now. If they do not hold n,
-// it takes nothing and returns the time until they will. A read of more
-// than a bucket holds passes when the bucket is full and leaves it owing.
-func (l *limiter) take(user string, n int, now time.Time) (ok bool, wait time.Duration) {
+// it takes nothing and returns the time until they will, and whether to
+// record this refusal (with the refusals since the last recorded one,
+// this one included). A read of more than a bucket holds passes when the
+// bucket is full and leaves it owing.
+func (l *limiter) take(user string, n int, now time.Time) (ok bool, wait time.Duration, record bool, refused int) {
 	if l.hour == 0 && l.day == 0 {
-		return true, 0
+		return true, 0, false, 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -93,10 +102,14 @@ func (l *limiter) take(user string, n int, now time.Time) (ok bool, wait time.Du
 		secs = math.Max(secs, short*x.window/x.capacity)
 	}
 	if secs > 0 {
-		return false, time.Duration(math.Ceil(secs)) * time.Second
+		b.refused++
+		if record = b.recorded.IsZero() || now.Sub(b.recorded) >= recordEvery || now.Before(b.recorded); record {
+			refused, b.refused, b.recorded = b.refused, 0, now
+		}
+		return false, time.Duration(math.Ceil(secs)) * time.Second, record, refused
 	}
 	b.hour, b.day = b.hour-need, b.day-need
-	return true, 0
+	return true, 0, false, 0
 }
 
 // refill adds what the time since b.at has refilled.
@@ -122,21 +135,25 @@ func (l *limiter) sweep(now time.Time) {
 }
 
 // spend counts n persons (at least one) read by this call against the
-// user's read limit. Over the limit, it answers 429 with Retry-After,
-// writes a denied entry (with the pnr asked for, if any) to the access
-// log and a line without it to the process log, and returns errAnswered.
+// user's read limit. Over the limit, it answers 429 with Retry-After and
+// returns errAnswered; one refusal a minute per user is written down: a
+// denied entry (with the pnr asked for, if any) in the access log, and a
+// line without it, with the refusals since the last, in the process log.
 func (c *call) spend(n int, p pnr.PNR) error {
-	ok, wait := c.s.limit.take(c.user.ID, max(n, 1), c.s.clock())
+	ok, wait, record, refused := c.s.limit.take(c.user.ID, max(n, 1), c.s.clock())
 	if ok {
 		return nil
 	}
 	secs := int(wait / time.Second)
-	c.s.log.Warn("api: read limit reached", "user", c.user.ID, "route", c.rt.pattern, "persons", n, "retry_after", secs)
 	p2 := problemFor(errReadLimit)
 	p2.Detail = fmt.Sprintf("read limit of %d persons an hour and %d a day reached; %d asked for; retry after %d s",
 		int(c.s.limit.hour), int(c.s.limit.day), max(n, 1), secs)
-	if err := c.logAccess(access.Entry{PNR: p, Outcome: access.OutcomeDenied, Status: http.StatusTooManyRequests}); err != nil {
-		return err
+	if record {
+		c.s.log.Warn("api: read limit reached", "user", c.user.ID, "route", c.rt.pattern, "persons", n, "retry_after", secs,
+			"refused", refused)
+		if err := c.logAccess(access.Entry{PNR: p, Outcome: access.OutcomeDenied, Status: http.StatusTooManyRequests}); err != nil {
+			return err
+		}
 	}
 	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
 	c.status = p2.Status

@@ -27,7 +27,7 @@ func TestLimiterBuckets(t *testing.T) {
 		{"owing", 1, 19 * time.Hour, false, time.Hour},
 	}
 	for _, s := range steps {
-		ok, wait := l.take("u", s.n, t0.Add(s.at))
+		ok, wait, _, _ := l.take("u", s.n, t0.Add(s.at))
 		if ok != s.ok || wait != s.wait {
 			t.Errorf("%s: take(%d) at +%v = %v, %v; want %v, %v", s.name, s.n, s.at, ok, wait, s.ok, s.wait)
 		}
@@ -54,5 +54,28 @@ func TestLimiterForgetsRefilledUsers(t *testing.T) {
 	}
 	if l.users["heavy"] == nil || l.users["late"] == nil {
 		t.Errorf("heavy or late forgotten: %v", l.users)
+	}
+}
+
+// TestLimiterRecordsARefusalAMinute: of a user's refusals, the first and
+// then one a minute are to be written down, with the count since.
+func TestLimiterRecordsARefusalAMinute(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	l := newLimiter(1, 10)
+	if ok, _, _, _ := l.take("u", 1, t0); !ok {
+		t.Fatal("the first person is refused")
+	}
+	for i, s := range []struct {
+		at      time.Duration
+		record  bool
+		refused int
+	}{
+		{0, true, 1}, {0, false, 0}, {time.Second, false, 0}, {59 * time.Second, false, 0},
+		{time.Minute, true, 4}, {time.Minute, false, 0}, {3 * time.Minute, true, 2},
+	} {
+		ok, _, record, refused := l.take("u", 1, t0.Add(s.at))
+		if ok || record != s.record || refused != s.refused {
+			t.Errorf("refusal %d at +%v: ok %v, record %v, refused %d; want a refusal, %v, %d", i, s.at, ok, record, refused, s.record, s.refused)
+		}
 	}
 }
