@@ -130,12 +130,25 @@ func (l *ConnLimit) longestWaiting() *limitConn {
 	return v
 }
 
-// Close closes the listener and wakes an Accept waiting for room.
+// Close closes the listener, wakes an Accept waiting for room, and closes
+// the connections the server is waiting for: nothing of a request still
+// being sent has been done, and its client may send it again. So
+// http.Server.Shutdown, which calls Close first, waits only for the
+// requests being answered, not for slow clients.
 func (l *ConnLimit) Close() error {
 	l.mu.Lock()
 	l.closed = true
 	l.free.Broadcast()
+	var waiting []*limitConn
+	for c := range l.conns {
+		if c.waiting {
+			waiting = append(waiting, c)
+		}
+	}
 	l.mu.Unlock()
+	for _, c := range waiting {
+		c.Conn.Close()
+	}
 	return l.Listener.Close()
 }
 
