@@ -1,6 +1,7 @@
 package api
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"io"
@@ -16,15 +17,17 @@ import (
 // (a request whose headers and body have arrived, being answered) from
 // those it is waiting for (just accepted, between requests, or still
 // sending their headers or body). When the cap is reached, a new
-// connection sheds the one that has been waiting longest: slow senders
-// and idle keep-alives make room, so a client that sends its request
-// promptly, such as a /healthz probe, always gets in, however many slow
-// connections are held. Only when every connection is being answered
-// does Accept wait for one to close.
+// connection sheds the one that has been waiting longest (since it was
+// accepted, went idle, or began to send its body; a queue, so shedding
+// costs the same at any cap): slow senders and idle keep-alives make
+// room, so a client that sends its request promptly, such as a /healthz
+// probe, always gets in, however many slow connections are held. Only
+// when every connection is being answered does Accept wait for one to
+// close.
 //
-// Configure must be called on the http.Server that serves it, and the
-// handler must be the API's (its handlers report when a request has
-// arrived).
+// Configure must be called on the http.Server that serves it. With the
+// API's handler a request is waited for until its body has arrived; with
+// another, until its headers have.
 type ConnLimit struct {
 	net.Listener
 	max int
@@ -32,6 +35,7 @@ type ConnLimit struct {
 	mu     sync.Mutex
 	free   *sync.Cond // signalled when a connection closes or starts waiting
 	conns  map[*limitConn]struct{}
+	queue  list.List // the connections waited for, longest first
 	shed   int64
 	closed bool
 }
@@ -41,9 +45,10 @@ type limitConn struct {
 	net.Conn
 	l    *ConnLimit
 	once sync.Once
-	// Guarded by l.mu:
-	waiting bool      // the server waits for its request (headers or body)
-	since   time.Time // when it began to wait
+	// waiting is c's place in l.queue while the server waits for its
+	// request (headers or body); nil while it is being answered. Guarded
+	// by l.mu.
+	waiting *list.Element
 }
 
 // LimitConns caps ln at n open connections (at least 1).
@@ -67,9 +72,9 @@ func (l *ConnLimit) Configure(hs *http.Server) {
 		}
 		switch s {
 		case http.StateIdle:
-			lc.wait(true, true)
+			lc.wait(true)
 		case http.StateActive:
-			lc.wait(false, false)
+			lc.wait(false)
 		case http.StateClosed, http.StateHijacked:
 			l.remove(lc)
 		}
@@ -94,12 +99,13 @@ func (l *ConnLimit) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	lc := &limitConn{Conn: c, l: l, waiting: true, since: time.Now()}
+	lc := &limitConn{Conn: c, l: l}
 	var victim *limitConn
 	l.mu.Lock()
 	for len(l.conns) >= l.max && !l.closed {
-		if victim = l.longestWaiting(); victim != nil {
-			delete(l.conns, victim)
+		if front := l.queue.Front(); front != nil {
+			victim = front.Value.(*limitConn)
+			l.drop(victim)
 			l.shed++
 			break
 		}
@@ -108,6 +114,7 @@ func (l *ConnLimit) Accept() (net.Conn, error) {
 	closed := l.closed
 	if !closed {
 		l.conns[lc] = struct{}{}
+		lc.waiting = l.queue.PushBack(lc)
 	}
 	l.mu.Unlock()
 	if victim != nil {
@@ -120,16 +127,6 @@ func (l *ConnLimit) Accept() (net.Conn, error) {
 	return lc, nil
 }
 
-func (l *ConnLimit) longestWaiting() *limitConn {
-	var v *limitConn
-	for c := range l.conns {
-		if c.waiting && (v == nil || c.since.Before(v.since)) {
-			v = c
-		}
-	}
-	return v
-}
-
 // Close closes the listener, wakes an Accept waiting for room, and closes
 // the connections the server is waiting for: nothing of a request still
 // being sent has been done, and its client may send it again. So
@@ -140,10 +137,8 @@ func (l *ConnLimit) Close() error {
 	l.closed = true
 	l.free.Broadcast()
 	var waiting []*limitConn
-	for c := range l.conns {
-		if c.waiting {
-			waiting = append(waiting, c)
-		}
+	for e := l.queue.Front(); e != nil; e = e.Next() {
+		waiting = append(waiting, e.Value.(*limitConn))
 	}
 	l.mu.Unlock()
 	for _, c := range waiting {
@@ -170,10 +165,19 @@ func (l *ConnLimit) Shed() int64 {
 func (l *ConnLimit) remove(c *limitConn) {
 	l.mu.Lock()
 	if _, ok := l.conns[c]; ok {
-		delete(l.conns, c)
+		l.drop(c)
 		l.free.Signal()
 	}
 	l.mu.Unlock()
+}
+
+// drop forgets c (l.mu held).
+func (l *ConnLimit) drop(c *limitConn) {
+	delete(l.conns, c)
+	if c.waiting != nil {
+		l.queue.Remove(c.waiting)
+		c.waiting = nil
+	}
 }
 
 func (c *limitConn) Close() error {
@@ -182,21 +186,29 @@ func (c *limitConn) Close() error {
 	return err
 }
 
-// wait marks whether the server waits for c's request; restart begins
-// a new wait (a connection gone idle).
-func (c *limitConn) wait(waiting, restart bool) {
+// wait marks whether the server waits for c's request: a connection that
+// starts waiting (gone idle, or reading a body) joins the back of the
+// queue.
+func (c *limitConn) wait(waiting bool) {
 	if c == nil {
 		return
 	}
-	c.l.mu.Lock()
-	c.waiting = waiting
-	if restart {
-		c.since = time.Now()
+	l := c.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, open := l.conns[c]; !open {
+		return
 	}
-	if waiting {
-		c.l.free.Signal()
+	switch {
+	case waiting && c.waiting == nil:
+		c.waiting = l.queue.PushBack(c)
+		l.free.Signal()
+	case waiting:
+		l.queue.MoveToBack(c.waiting)
+	case c.waiting != nil:
+		l.queue.Remove(c.waiting)
+		c.waiting = nil
 	}
-	c.l.mu.Unlock()
 }
 
 // DefaultBodyTimeout is how long a request body may take to arrive: a
@@ -217,10 +229,10 @@ func (s *Server) guardBody(w http.ResponseWriter, r *http.Request) {
 	if err := rc.SetReadDeadline(time.Now().Add(s.bodyWait)); err != nil {
 		return
 	}
-	lc.wait(true, false)
+	lc.wait(true)
 	r.Body = &guardedBody{ReadCloser: r.Body, done: func() {
 		rc.SetReadDeadline(time.Time{})
-		lc.wait(false, false)
+		lc.wait(false)
 	}}
 }
 
