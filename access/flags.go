@@ -38,6 +38,9 @@ const (
 	// RuleMoveFromOtherKommune: a clerk registered a move into their
 	// kommune of a person who lived in another one.
 	RuleMoveFromOtherKommune = "move_from_other_kommune"
+	// RuleReadLimit: a read refused with 429 because the user reached the
+	// API's read limit (a denied access log entry with status 429).
+	RuleReadLimit = "read_limit"
 )
 
 // CallMove is the call of a registered move in the log (the route
@@ -46,7 +49,7 @@ const CallMove = "POST /v1/persons/{pnr}/moves"
 
 // ruleOrder is the order of a single entry's flags; a page of flags is
 // ordered by entry id, then by this.
-var ruleOrder = []string{RuleManyPersons, RuleOffHours, RuleOtherKommune, RuleProtectedPerson, RuleMoveFromOtherKommune}
+var ruleOrder = []string{RuleManyPersons, RuleOffHours, RuleOtherKommune, RuleProtectedPerson, RuleMoveFromOtherKommune, RuleReadLimit}
 
 // RuleNames returns the rule names in order.
 func RuleNames() []string { return append([]string(nil), ruleOrder...) }
@@ -133,8 +136,11 @@ type FlagPage struct {
 //     receiving kommune registers every move in, so each such flag is an
 //     ordinary act; it is flagged because it is the one write that brings
 //     a person of another kommune under the clerk's hand.
+//   - read_limit: a read refused with 429 because the user reached the
+//     API's read limit (a denied entry with status 429).
 //
-// Only successful reads (outcome read) and accepted changes count. The
+// Only successful reads (outcome read), accepted changes and reads refused
+// over the read limit count. The
 // whole window is scanned for every page, so the totals are the same on
 // every page of one window: give From and To to page a fixed window.
 //
@@ -231,7 +237,7 @@ func (s *Service) flags(from, to time.Time, emit func(Flag)) error {
 		if e, cbErr = s.scanned(register.SpaceAccessLog, k, v); cbErr != nil {
 			return false
 		}
-		if (e.Outcome != OutcomeRead && e.Outcome != OutcomeChanged) ||
+		if (e.Outcome != OutcomeRead && e.Outcome != OutcomeChanged && !readLimited(&e)) ||
 			(!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
 			return true
 		}
@@ -271,6 +277,12 @@ func (f *flagger) add(e *Entry) error {
 	inRange := f.from.IsZero() || !e.Time.Before(f.from)
 	single := func(rule string) {
 		f.emit(Flag{Rule: rule, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
+	}
+	if readLimited(e) {
+		if inRange {
+			single(RuleReadLimit)
+		}
+		return nil
 	}
 	if e.Outcome == OutcomeChanged {
 		if inRange && e.Role == RoleClerk && e.Call == CallMove &&
@@ -335,6 +347,9 @@ func (f *flagger) manyPersons(e *Entry, inRange bool) {
 		f.emit(Flag{Rule: RuleManyPersons, User: e.User, At: e.Time, Count: len(w.persons), Entry: e.ID})
 	}
 }
+
+// readLimited reports whether e is a read refused over the read limit.
+func readLimited(e *Entry) bool { return e.Outcome == OutcomeDenied && e.Status == 429 }
 
 // offHours reports whether t is outside office hours in Copenhagen.
 func (f *flagger) offHours(t time.Time) bool {

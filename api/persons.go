@@ -44,6 +44,9 @@ func (s *Server) getPerson(c *call) error {
 	if err != nil {
 		return err
 	}
+	if err := c.spend(1, p); err != nil {
+		return err
+	}
 	q := c.r.URL.Query()
 	var person *register.Person
 	switch at, known := q.Get("at"), q.Get("known"); {
@@ -82,6 +85,9 @@ func (s *Server) getPerson(c *call) error {
 func (s *Server) getHistory(c *call) error {
 	p, err := c.pathPNR()
 	if err != nil {
+		return err
+	}
+	if err := c.spend(1, p); err != nil {
 		return err
 	}
 	person, err := s.reg.Get(p)
@@ -177,6 +183,9 @@ func (s *Server) search(c *call) error {
 	}
 	persons, next, err := s.reg.Search(q)
 	if err != nil {
+		return err
+	}
+	if err := c.spend(len(persons), 0); err != nil {
 		return err
 	}
 	out := struct {
@@ -283,6 +292,9 @@ func (s *Server) residents(c *call) error {
 		}
 		out.Resident = append(out.Resident, resident{Person: wire.PersonOf(p, s.reg.Roads()), From: r.From, To: r.To})
 		entries = append(entries, s.readEntry(p, http.StatusOK))
+	}
+	if err := c.spend(len(entries), 0); err != nil {
+		return err
 	}
 	if err := c.logMany(entries); err != nil {
 		return err

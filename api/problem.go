@@ -76,6 +76,8 @@ var mapping = []struct {
 	code   string
 }{
 	{errBodyTooLarge, http.StatusRequestEntityTooLarge, "body_too_large"},
+	{errReadLimit, http.StatusTooManyRequests, "read_limit"},
+	{errBodyTimeout, http.StatusRequestTimeout, "body_timeout"},
 	{errUnknownField, http.StatusBadRequest, "unknown_field"},
 	{errMalformedBody, http.StatusBadRequest, "malformed_body"},
 	{errNoRoute, http.StatusNotFound, "no_route"},

@@ -6,6 +6,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,12 @@ type Options struct {
 	Registerer prometheus.Registerer // nil: no metrics registered
 	// MaxBody caps request bodies (default 1 MiB).
 	MaxBody int64
+	// BodyTimeout is how long a request body may take to arrive (default
+	// DefaultBodyTimeout); a slower one is answered 408.
+	BodyTimeout time.Duration
+	// PersonsPerHour and PersonsPerDay are each user's read limit (see
+	// limit.go; 0: the default, negative: no limit).
+	PersonsPerHour, PersonsPerDay int
 	// Ready reports extra readiness problems; nil means ready.
 	Ready func() error
 	// Events reports the event relay's state for /readyz (nil: none).
@@ -66,6 +73,7 @@ type Server struct {
 	acc        *access.Service
 	log        *slog.Logger
 	maxBody    int64
+	bodyWait   time.Duration
 	ready      func() error
 	events     func() any
 	subs       *subscription.Registry
@@ -74,6 +82,7 @@ type Server struct {
 	subNATS    func(id string) (any, error)
 	subsChange func() error
 	clock      func() time.Time
+	limit      *limiter
 	metrics    *metrics
 	unauthLog  sampler
 	registerer prometheus.Registerer
@@ -107,6 +116,8 @@ func New(o Options) (*Server, error) {
 	s.extractor = &extract.Extractor{Reg: o.Register, Subs: o.Subscriptions}
 	s.jobs = newJobs(o.ExtractDir, o.StatusExtractJobs, o.StatusExtractBytes)
 	s.subNATS, s.subsChange = o.SubscriberNATS, o.SubscribersChanged
+	s.bodyWait = cmp.Or(o.BodyTimeout, DefaultBodyTimeout)
+	s.limit = newLimiter(orInt(o.PersonsPerHour, DefaultPersonsPerHour), orInt(o.PersonsPerDay, DefaultPersonsPerDay))
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
 		return nil, err
@@ -156,6 +167,8 @@ type call struct {
 	target  string
 	persons int
 	status  int
+	// maxBody caps this call's body (0: the server's MaxBody).
+	maxBody int64
 	// renames maps a lower layer's field names to this request's.
 	renames map[string]string
 }
@@ -163,6 +176,7 @@ type call struct {
 func (s *Server) wrap(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.guardBody(w, r)
 		c := &call{s: s, w: w, r: r, rt: rt}
 		defer func() {
 			if v := recover(); v != nil {
@@ -315,10 +329,13 @@ func (c *call) json(status int, v any) error {
 
 // decode reads a JSON body into v: size-capped, unknown fields refused.
 func (c *call) decode(v any) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, c.s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, cmp.Or(c.maxBody, c.s.maxBody)))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, errBodyTooLarge
+	}
+	if errors.Is(err, errBodyTimeout) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, errMalformedBody

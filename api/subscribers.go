@@ -130,7 +130,15 @@ func (s *Server) getSubscriber(c *call) error {
 	return c.json(http.StatusOK, subscriberOut(sub, marks))
 }
 
+// maxMarksBody caps the body of POST /v1/subscribers/{id}/marks: the
+// document promises 100,000 marks with customer keys in one call. A mark
+// is 40 bytes as compact JSON ({"pnr":"0101901234","key":"ABCDEFGHIJ"},),
+// about 70 indented, 120 with every key byte \u-escaped; 16 MiB is 167 a
+// mark. The route is the administrator's only.
+const maxMarksBody = 16 << 20
+
 func (s *Server) postMarks(c *call) error {
+	c.maxBody = maxMarksBody
 	var b struct {
 		Marks []struct {
 			PNR string `json:"pnr"`

@@ -31,6 +31,7 @@ type Report struct {
 	Input  InputReport  `json:"input"`
 	Access AccessReport `json:"access"`
 	Load   LoadReport   `json:"load"`
+	Slow   SlowReport   `json:"slow_bodies"`
 	// Extract is the extract consistency scenario.
 	Extract ExtractReport `json:"extract_consistency"`
 

@@ -62,6 +62,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				Rounds: size(0, 4), Seed: cfg.Seed})
 			return err
 		}},
+		{"slow", func(dir string) (err error) {
+			rep.Slow, err = Slow(ctx, SlowConfig{Bin: cfg.Bin, Dir: dir, Clients: size(500, 15000), MaxConns: size(100, 2000)})
+			return err
+		}},
 		{"extract", func(dir string) (err error) {
 			rep.Extract, err = Extract(ctx, ExtractConfig{Dir: dir, Persons: size(3000, 20000), Extracts: size(8, 40), Seed: cfg.Seed})
 			return err
@@ -112,6 +116,7 @@ func (r *Report) check() {
 			r.Extract.Mismatches, r.Extract.Records, r.Extract.FirstDifference)},
 		{r.Extract.ChangesDuring == 0 || r.Extract.ChangedBefore == 0, fmt.Sprintf("status extracts saw no stream: %d changes during them, %d persons changed before",
 			r.Extract.ChangesDuring, r.Extract.ChangedBefore)},
+		{r.Slow.HealthzAnswered < r.Slow.HealthzProbes || r.Slow.ServerOpen > r.Slow.MaxConns, fmt.Sprintf("slow bodies: /healthz %d of %d, %d connections open, cap %d", r.Slow.HealthzAnswered, r.Slow.HealthzProbes, r.Slow.ServerOpen, r.Slow.MaxConns)},
 		{r.ServerErrors > 0, fmt.Sprintf("%d server errors (5xx other than 503, or no answer)", r.ServerErrors)},
 	} {
 		if x.bad {

@@ -41,6 +41,10 @@ type serveConfig struct {
 	// How long the event stream may lag without catching up before
 	// /readyz answers 503.
 	relayStallAfter time.Duration
+	// perHour and perDay are each user's read limit in persons.
+	perHour, perDay int
+	maxConns        int           // 0: sized from the open-file limit
+	bodyTimeout     time.Duration // how long a request body may take
 }
 
 func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -60,6 +64,14 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.extractJobs, "status-extract-jobs", int(envInt64("CPR_STATUS_EXTRACT_JOBS", api.DefaultStatusExtractJobs)), "status extracts one subscriber may have running at once; -1: no limit (env CPR_STATUS_EXTRACT_JOBS)")
 	fs.Int64Var(&c.extractBytes, "status-extract-bytes", envInt64("CPR_STATUS_EXTRACT_BYTES", api.DefaultStatusExtractBytes), "bytes of status extracts one subscriber may start a day (Copenhagen); -1: no limit (env CPR_STATUS_EXTRACT_BYTES)")
 	fs.DurationVar(&c.relayStallAfter, "relay-stall-after", envDuration("CPR_RELAY_STALL_AFTER", events.DefaultStallAfter), "/readyz answers 503 while the event stream is behind the journal and has not caught up for this long (env CPR_RELAY_STALL_AFTER)")
+	fs.IntVar(&c.perHour, "read-limit-hour", int(envInt64("CPR_READ_LIMIT_HOUR", api.DefaultPersonsPerHour)),
+		"persons one user may read through lookups, search and residents, refilled each hour; -1: no limit (env CPR_READ_LIMIT_HOUR)")
+	fs.IntVar(&c.perDay, "read-limit-day", int(envInt64("CPR_READ_LIMIT_DAY", api.DefaultPersonsPerDay)),
+		"persons one user may read, refilled each day; -1: no limit (env CPR_READ_LIMIT_DAY)")
+	fs.IntVar(&c.maxConns, "max-conns", envInt("CPR_MAX_CONNS", 0),
+		"most HTTP connections open at once; 0: sized from the open-file limit (env CPR_MAX_CONNS)")
+	fs.DurationVar(&c.bodyTimeout, "body-timeout", envDuration("CPR_BODY_TIMEOUT", api.DefaultBodyTimeout),
+		"how long a request body may take to arrive; slower is answered 408 (env CPR_BODY_TIMEOUT)")
 	return fs, c
 }
 
@@ -135,19 +147,26 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		Events: func() any { return relay.Status() }, Ready: relay.Ready, ExtractDir: filepath.Join(c.data, "extracts"),
 		Subscriptions: subs, SubscriberNATS: nc.subscriberLogin,
 		StatusExtractJobs: c.extractJobs, StatusExtractBytes: c.extractBytes,
+		PersonsPerHour: c.perHour, PersonsPerDay: c.perDay, BodyTimeout: c.bodyTimeout,
 		SubscribersChanged: func() error { return nc.syncUsers(subs.List()) }})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	lim, err := limitConns(ln, c.maxConns, log, promReg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: headerTimeout, IdleTimeout: 2 * time.Minute}
+	lim.Configure(hs)
 	log.Info("cpr serving", "api", apiURL, "nats", nc.url, "version", version)
 	fmt.Fprintf(out, "cpr %s listening on %s\n", version, apiURL)
 	if c.demo {
 		fmt.Fprintf(out, "demo tokens in %s\n", filepath.Join(c.data, "demo-tokens.json"))
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(lim) }()
 	select {
 	case err := <-errc:
 		return err
@@ -192,6 +211,7 @@ func envInt64(name string, def int64) int64 {
 	return def
 }
 
+// envInt is a positive integer from the environment.
 func envInt(name string, def int) int {
 	var n int
 	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
