@@ -137,7 +137,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		fmt.Fprintf(out, "demo tokens in %s\n", filepath.Join(c.data, "demo-tokens.json"))
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(api.ProblemListener(ln)) }()
 	select {
 	case err := <-errc:
 		return err
