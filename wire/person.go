@@ -167,7 +167,7 @@ func EntryOf(h register.Entry, roads *address.Roads) Entry {
 			v.Address.From = h.From
 		}
 		if !h.Foreign.IsZero() {
-			v.Foreign = &Foreign{Country: Code4(h.Foreign.Country), Lines: h.Foreign.Lines, From: h.From}
+			v.Foreign = &Foreign{Country: Code4(h.Foreign.Country), Lines: append([]string{}, h.Foreign.Lines...), From: h.From}
 		}
 	case register.FactCivil:
 		v.Civil = &Civil{Code: h.Civil.String(), Spouse: pnrText(h.Spouse), From: h.From}

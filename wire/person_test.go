@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"cpr/address"
@@ -67,5 +68,26 @@ func TestNoEmptyDatesOrCodes(t *testing.T) {
 		{Seq: 4, Fact: register.FactStatus, Status: register.StatusActive},
 	} {
 		findEmpty(t, "history entry "+e.Fact.String(), EntryOf(e, roads))
+	}
+}
+
+// TestForeignLinesNeverNull: a foreign address without lines answers
+// "lines": [], in a person and in a history entry, as the document says.
+func TestForeignLinesNeverNull(t *testing.T) {
+	f := register.Foreign{Country: 5100}
+	p := &register.Person{PNR: pnr.MustParse("0101701234"), Status: register.StatusEmigrated, Sex: pnr.Male,
+		BirthDate: date.MustNew(1970, 1, 1)}
+	p.Residence.Foreign = f
+	for what, v := range map[string]any{
+		"person":        PersonOf(p, &address.Roads{}),
+		"history entry": EntryOf(register.Entry{Seq: 1, Fact: register.FactAddress, Foreign: f, From: date.MustNew(2020, 1, 1)}, &address.Roads{}),
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"lines":[]`) {
+			t.Errorf("%s: %s, want \"lines\":[]", what, b)
+		}
 	}
 }
