@@ -18,6 +18,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"cpr/address"
+	"cpr/date"
+	"cpr/pnr"
 )
 
 // The conformance test is a property-based API tester driven by
@@ -666,4 +668,63 @@ func bodyText(b any) string {
 	}
 	j, _ := json.Marshal(b)
 	return string(j)
+}
+
+// TestSchemasAgreeWithParsers: whatever a format schema of the document
+// accepts, the server's parser accepts too. Random strings over the
+// characters that matter, and the edge cases by hand, are checked against
+// pnr.Parse, date.Parse, time.Parse (RFC 3339) and address.Parse.
+func TestSchemasAgreeWithParsers(t *testing.T) {
+	s := loadSpec(t)
+	okAddr := func(k, v, husnr, etage, door string) bool {
+		_, err := address.Parse(k, v, husnr, etage, door)
+		return err == nil
+	}
+	parsers := map[string]func(string) bool{
+		"PNRIn":       func(v string) bool { _, err := pnr.Parse(v); return err == nil },
+		"PNR":         func(v string) bool { _, err := pnr.Parse(v); return err == nil },
+		"Date":        func(v string) bool { _, err := date.Parse(v); return err == nil },
+		"DateOut":     func(v string) bool { _, err := date.Parse(v); return err == nil },
+		"DateTime":    func(v string) bool { _, err := time.Parse(time.RFC3339Nano, v); return err == nil },
+		"Kommunekode": func(v string) bool { _, err := address.ParseKommunekode(v); return err == nil },
+		"Vejkode":     func(v string) bool { return okAddr("0101", v, "1", "", "") },
+		"Husnr":       func(v string) bool { return okAddr("0101", "0001", v, "", "") },
+		"Etage":       func(v string) bool { return okAddr("0101", "0001", "1", v, "") },
+		"Sidedoer":    func(v string) bool { return okAddr("0101", "0001", "1", "", v) },
+	}
+	edge := []string{"", "0", "0000", "0101", "9999", "1A", "st", "kl", "ST", "th", "0a", "00", "01", "100",
+		"0101701234", "010170-1234", "3102701234", "2902001234", "2902004234", "2902041234", "2902051234", "0000000000",
+		"2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29", "0000-02-29", "0000-01-01", "2026-13-01", "2026-04-31",
+		"2026-03-02T10:00:00Z", "2026-03-02t10:00:00z", "2026-03-02T10:00:60Z", "2026-03-02T24:00:00Z",
+		"2026-03-02T10:00:00.123456789+01:00", "2026-03-02T10:00:00.1234567891Z", "2026-02-30T10:00:00Z"}
+	rnd := rand.New(rand.NewPCG(conformanceSeed, 1))
+	const chars = "0123456789012345678901234567890123456789-:TZ.tz+ aAkls"
+	for range 20000 {
+		n := rnd.IntN(22)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = chars[rnd.IntN(len(chars))]
+		}
+		edge = append(edge, string(b))
+	}
+	g := &gen{s: s, rnd: rnd}
+	for name, parse := range parsers {
+		sch := s.schemaAt(t, "/components/schemas/"+name)
+		values := slices.Clone(edge)
+		for range 2000 { // and what the schema's own pattern makes
+			values = append(values, g.value(s.at("/components/schemas/"+name).(map[string]any), 0).(string))
+		}
+		accepted := 0
+		for _, v := range values {
+			if valid(sch, v) {
+				accepted++
+				if !parse(v) {
+					t.Errorf("%s accepts %q, which the server refuses", name, v)
+				}
+			}
+		}
+		if accepted == 0 {
+			t.Errorf("%s accepts none of %d values", name, len(values))
+		}
+	}
 }
