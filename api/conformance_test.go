@@ -45,10 +45,19 @@ import (
 // The generator is seeded (conformanceSeed) and runs a fixed number of
 // rounds, so a failure replays.
 
-const (
-	conformanceSeed   = 15
-	conformanceRounds = 5 // requests per operation and caller
+// The budget of a run: CPR_CONFORMANCE_SEED and CPR_CONFORMANCE_ROUNDS
+// override it for a deeper sweep (40 rounds take about 25 s without -race).
+var (
+	conformanceSeed   = envInt("CPR_CONFORMANCE_SEED", 15)
+	conformanceRounds = envInt("CPR_CONFORMANCE_ROUNDS", 5) // requests per operation and caller
 )
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 // stateRefusals are the 400/422 answers a schema-valid request may get,
 // by problem code and field: they depend on the register's state or on
@@ -426,7 +435,7 @@ func (g *gen) request(t *testing.T, o operation) request {
 	if one := asList(o.op["x-one-of-params"]); len(one) > 0 && !slices.ContainsFunc(one, func(n any) bool { return given[n.(string)] }) {
 		r.valid = false
 	}
-	if rb, ok := o.op["requestBody"].(map[string]any); ok {
+	if _, ok := o.op["requestBody"]; ok {
 		ptr := o.ptr + "/requestBody/content/application~1json/schema"
 		sch := g.s.schemaAt(t, ptr)
 		body := g.value(g.s.at(ptr).(map[string]any), 0)
@@ -434,7 +443,6 @@ func (g *gen) request(t *testing.T, o operation) request {
 		if !valid(sch, body) {
 			r.valid = false
 		}
-		_ = rb
 	}
 	r.path, r.query = path, q.Encode()
 	if g.rnd.IntN(5) == 0 {
@@ -486,7 +494,7 @@ func (g *gen) breakRequest(r *request, o operation) {
 func TestConformance(t *testing.T) {
 	h := startHarness(t)
 	s := loadSpec(t)
-	rnd := rand.New(rand.NewPCG(conformanceSeed, 0))
+	rnd := rand.New(rand.NewPCG(uint64(conformanceSeed), 0))
 
 	// The subscriber the subscriber user speaks for.
 	sub := map[string]any{"name": "Sub one", "kind": "public", "task_number": 7, "scope": []string{"address", "name"},
@@ -520,9 +528,6 @@ func TestConformance(t *testing.T) {
 		who := callers
 		if sec, ok := o.op["security"].([]any); ok && len(sec) == 0 {
 			who = []string{""}
-		}
-		if o.path == "/v1/addresses/{kommunekode}/{vejkode}/{husnr}/residents" && len(addrs) > 0 {
-			g.pools["Kommunekode"] = nil
 		}
 		reached := map[string]bool{} // callers the operation answered past authentication and role
 		for round := 0; round < 4*conformanceRounds; round++ {
@@ -697,7 +702,7 @@ func TestSchemasAgreeWithParsers(t *testing.T) {
 		"2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29", "0000-02-29", "0000-01-01", "2026-13-01", "2026-04-31",
 		"2026-03-02T10:00:00Z", "2026-03-02t10:00:00z", "2026-03-02T10:00:60Z", "2026-03-02T24:00:00Z",
 		"2026-03-02T10:00:00.123456789+01:00", "2026-03-02T10:00:00.1234567891Z", "2026-02-30T10:00:00Z"}
-	rnd := rand.New(rand.NewPCG(conformanceSeed, 1))
+	rnd := rand.New(rand.NewPCG(uint64(conformanceSeed), 1))
 	const chars = "0123456789012345678901234567890123456789-:TZ.tz+ aAkls"
 	for range 20000 {
 		n := rnd.IntN(22)
