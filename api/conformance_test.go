@@ -62,27 +62,31 @@ func envInt(name string, def int) int {
 // stateRefusals are the 400/422 answers a schema-valid request may get,
 // by problem code and field: they depend on the register's state or on
 // another field's value in ways the document describes in words only.
-var stateRefusals = []struct{ code, field, why string }{
-	{"unknown_road", "*", "the road must be in the road register"},
-	{"idempotency_key_reused", "*", "a key is bound to its first body"},
-	{"format_not_allowed", "*", "the subscriber's kind limits its formats"},
-	{"invalid_input", "mother", "the mother must be in the register"},
-	{"invalid_input", "father", "the father must be in the register and not the mother"},
-	{"invalid_input", "spouse", "the spouse must be in the register"},
-	{"invalid_input", "address", "a birth needs an address when the mother lives abroad"},
-	{"invalid_input", "effective", "a correction cannot cross a change of status"},
-	{"invalid_input", "annul", "the only entry of a fact cannot be annulled"},
-	{"invalid_input", "correction", "a correction must change something"},
-	{"invalid_input", "end", "a protection's end is after its effective date"},
-	{"invalid_input", "birth_date", "a new birth date may not be in the future"},
-	{"invalid_input", "date", "a change extract's day may not be in the future"},
-	{"invalid_input", "to", "to may not be before from"},
-	{"invalid_input", "circle.age", "min may not exceed a non-zero max"},
-	{"invalid_input", "marks[*].key", "a private subscriber's marks need keys"},
-	{"invalid_input", "query", "a name of only punctuation gives no name to search"},
-	{"invalid_input", "id", "a user id may not look like a personnummer"},
-	{"invalid_input", "user", "a user id may not look like a personnummer"},
-	{"invalid_input", "civil", "an existing person's civil status"},
+var stateRefusals = []struct{ code, field, detail, why string }{
+	{"unknown_road", "*", "", "the road must be in the road register"},
+	{"idempotency_key_reused", "*", "", "a key is bound to its first body"},
+	{"format_not_allowed", "*", "", "the subscriber's kind limits its formats"},
+	{"invalid_input", "mother", "no such person", "the mother must be in the register"},
+	{"invalid_input", "mother", "at most 200 children", "a parent has at most 200 children"},
+	{"invalid_input", "father", "no such person", "the father must be in the register"},
+	{"invalid_input", "father", "is the mother", "the father is not the mother"},
+	{"invalid_input", "spouse", "no such person", "the spouse must be in the register"},
+	{"invalid_input", "address", "the mother", "a birth needs an address when the mother lives abroad"},
+	{"invalid_input", "address", "same kind", "a correction keeps the kind of address"},
+	{"invalid_input", "address", "foreign address", "a foreign address is not corrected into a Danish one"},
+	{"invalid_input", "effective", "change of status", "a correction cannot cross a change of status"},
+	{"invalid_input", "effective", "died or left", "a correction cannot reach past death or emigration"},
+	{"invalid_input", "annul", "", "the only entry, or a change that set the status, is not annulled"},
+	{"invalid_input", "correction", "changes nothing", "a correction must change something"},
+	{"invalid_input", "end", "after the effective date", "a protection ends after it starts"},
+	{"invalid_input", "birth_date", "in the future", "a new birth date is not in the future"},
+	{"invalid_input", "date", "in the future", "a change extract's day is not in the future"},
+	{"invalid_input", "to", "before from", "to is not before from"},
+	{"invalid_input", "circle.age", "min <= max", "min does not exceed a non-zero max"},
+	{"invalid_input", "marks[*].key", "required for a private subscriber", "a private subscriber's marks need keys"},
+	{"invalid_input", "query", "give a name", "a name of only punctuation gives no name to search"},
+	{"invalid_input", "id", "personnummer", "a user id does not look like a personnummer"},
+	{"invalid_input", "user", "personnummer", "a user id does not look like a personnummer"},
 }
 
 func stateRefusal(p problem) bool {
@@ -93,7 +97,7 @@ func stateRefusal(p problem) bool {
 		}
 	}
 	for _, r := range stateRefusals {
-		if r.code == p.Code && (r.field == "*" || r.field == field || strings.HasPrefix(field, r.field+".")) {
+		if r.code == p.Code && (r.field == "*" || r.field == field) && strings.Contains(p.Detail, r.detail) {
 			return true
 		}
 	}
@@ -308,7 +312,11 @@ func (g *gen) str(sch map[string]any) string {
 		if err == nil {
 			var b strings.Builder
 			g.regex(&b, re.Simplify())
-			return b.String()
+			out := []rune(b.String())
+			if mx, ok := sch["maxLength"].(float64); ok && len(out) > int(mx) {
+				out = out[:int(mx)]
+			}
+			return string(out)
 		}
 	}
 	n := g.rnd.IntN(12)
