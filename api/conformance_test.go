@@ -694,9 +694,13 @@ func TestSchemasAgreeWithParsers(t *testing.T) {
 		return err == nil
 	}
 	parsers := map[string]func(string) bool{
-		"PNRIn":       func(v string) bool { _, err := pnr.Parse(v); return err == nil },
-		"PNR":         func(v string) bool { _, err := pnr.Parse(v); return err == nil },
-		"Date":        func(v string) bool { _, err := date.Parse(v); return err == nil },
+		"PNRIn": func(v string) bool { _, err := pnr.Parse(v); return err == nil },
+		"PNR":   func(v string) bool { _, err := pnr.Parse(v); return err == nil },
+		"Date":  func(v string) bool { _, err := date.Parse(v); return err == nil },
+		"BirthDate": func(v string) bool {
+			d, err := date.Parse(v)
+			return err == nil && d.Year() >= pnr.MinYear && d.Year() <= pnr.MaxYear
+		},
 		"DateOut":     func(v string) bool { _, err := date.Parse(v); return err == nil },
 		"DateTime":    func(v string) bool { _, err := time.Parse(time.RFC3339Nano, v); return err == nil },
 		"Kommunekode": func(v string) bool { _, err := address.ParseKommunekode(v); return err == nil },
