@@ -716,7 +716,7 @@ func TestSchemasAgreeWithParsers(t *testing.T) {
 		"2026-03-02T10:00:00.123456789+01:00", "2026-03-02T10:00:00.1234567891Z", "2026-02-30T10:00:00Z"}
 	rnd := rand.New(rand.NewPCG(uint64(conformanceSeed), 1))
 	const chars = "0123456789012345678901234567890123456789-:TZ.tz+ aAkls"
-	for range 20000 {
+	for range 8000 {
 		n := rnd.IntN(22)
 		b := make([]byte, n)
 		for i := range b {
