@@ -54,8 +54,8 @@ type Entry struct {
 	// stored to the nanosecond and read back in UTC.
 	Time time.Time `json:"time"`
 	// User is the user id, empty for an attempt by no known user.
-	User string `json:"user"`
-	Role Role   `json:"role"`
+	User string `json:"user,omitempty"`
+	Role Role   `json:"role,omitempty"`
 	// PNR is the person read; zero for calls about no one person.
 	PNR pnr.PNR `json:"pnr,omitzero"`
 	// Call is the route pattern, e.g. "GET /v1/persons/{pnr}" (required,

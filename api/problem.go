@@ -81,6 +81,12 @@ var mapping = []struct {
 	{errUnknownField, http.StatusBadRequest, "unknown_field"},
 	{errMalformedBody, http.StatusBadRequest, "malformed_body"},
 	{errNoRoute, http.StatusNotFound, "no_route"},
+	{errBadRequest, http.StatusBadRequest, "bad_request"},
+	{errHeaderTooLarge, http.StatusRequestHeaderFieldsTooLarge, "header_too_large"},
+	{errTransferCoding, http.StatusNotImplemented, "unsupported_transfer_encoding"},
+	{errHTTPVersion, http.StatusHTTPVersionNotSupported, "http_version_not_supported"},
+	{errExpectation, http.StatusExpectationFailed, "expectation_failed"},
+	{errRawServerStatus, http.StatusBadRequest, "bad_request"},
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{errNoToken, http.StatusNotFound, "no_such_token"},
 	{errNoUser, http.StatusNotFound, "no_such_user"},
@@ -185,6 +191,9 @@ func problemFor(err error) Problem {
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cpr"`)
+	}
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
 }

@@ -18,7 +18,7 @@ import (
 type Person struct {
 	PNR         string       `json:"pnr"`
 	Status      string       `json:"status"`
-	StatusFrom  date.Date    `json:"status_from"`
+	StatusFrom  date.Date    `json:"status_from,omitzero"`
 	Sex         string       `json:"sex"`
 	BirthDate   date.Date    `json:"birth_date"`
 	Name        Name         `json:"name"`
@@ -40,7 +40,7 @@ type Name struct {
 	Middle     string    `json:"middle"`
 	Last       string    `json:"last"`
 	Addressing string    `json:"addressing"`
-	From       date.Date `json:"from"`
+	From       date.Date `json:"from,omitzero"`
 }
 
 type Address struct {
@@ -50,7 +50,7 @@ type Address struct {
 	Etage           string    `json:"etage"`
 	Sidedoer        string    `json:"sidedoer"`
 	Text            string    `json:"text"`
-	From            date.Date `json:"from"`
+	From            date.Date `json:"from,omitzero"`
 	KommuneFrom     date.Date `json:"kommune_from,omitzero"`
 	PreviousKommune string    `json:"previous_kommune,omitempty"`
 }
@@ -58,13 +58,13 @@ type Address struct {
 type Foreign struct {
 	Country string    `json:"country"`
 	Lines   []string  `json:"lines"`
-	From    date.Date `json:"from"`
+	From    date.Date `json:"from,omitzero"`
 }
 
 type Civil struct {
-	Code   string    `json:"code"`
+	Code   string    `json:"code,omitempty"`
 	Spouse string    `json:"spouse_pnr,omitempty"`
-	From   date.Date `json:"from"`
+	From   date.Date `json:"from,omitzero"`
 }
 
 type Protection struct {
@@ -125,10 +125,10 @@ func AddressOf(a address.Address, roads *address.Roads) *Address {
 type Entry struct {
 	Seq        uint64      `json:"seq"`
 	Fact       string      `json:"fact"`
-	From       date.Date   `json:"from"`
+	From       date.Date   `json:"from,omitzero"`
 	To         date.Date   `json:"to,omitzero"`
 	Registered string      `json:"registered"`
-	Marker     string      `json:"marker"`
+	Marker     string      `json:"marker,omitempty"`
 	Target     uint64      `json:"corrects_seq,omitempty"`
 	Status     string      `json:"status,omitempty"`
 	Name       *Name       `json:"name,omitempty"`
@@ -167,7 +167,7 @@ func EntryOf(h register.Entry, roads *address.Roads) Entry {
 			v.Address.From = h.From
 		}
 		if !h.Foreign.IsZero() {
-			v.Foreign = &Foreign{Country: Code4(h.Foreign.Country), Lines: h.Foreign.Lines, From: h.From}
+			v.Foreign = &Foreign{Country: Code4(h.Foreign.Country), Lines: append([]string{}, h.Foreign.Lines...), From: h.From}
 		}
 	case register.FactCivil:
 		v.Civil = &Civil{Code: h.Civil.String(), Spouse: pnrText(h.Spouse), From: h.From}

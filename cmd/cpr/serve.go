@@ -153,7 +153,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		ln.Close()
 		return err
 	}
-	lim, err := limitConns(ln, c.maxConns, log, promReg)
+	lim, err := limitConns(api.ProblemListener(ln), c.maxConns, log, promReg)
 	if err != nil {
 		ln.Close()
 		return err
