@@ -208,7 +208,7 @@ func TestFlagsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{RuleOffHours: 60, RuleOtherKommune: 15, RuleManyPersons: 0, RuleProtectedPerson: 0, RuleMoveFromOtherKommune: 0}
+	want := map[string]int{RuleOffHours: 60, RuleOtherKommune: 15, RuleManyPersons: 0, RuleProtectedPerson: 0, RuleMoveFromOtherKommune: 0, RuleReadLimit: 0}
 	// many_persons: 3 persons a minute is the limit; 60/7 reads a
 	// minute cross it once a minute (7 minutes of reads).
 	want[RuleManyPersons] = all.Totals[RuleManyPersons]

@@ -117,7 +117,7 @@ func TestReadLimitStopsSearchPaging(t *testing.T) {
 		Flags []access.Flag `json:"flags"`
 	}
 	ok(t, h.get(t, "/v1/access-log/flags", uAuditor, "from", start.Add(-time.Minute).Format(time.RFC3339Nano),
-		"to", h.clock.Now().Add(time.Minute).Format(time.RFC3339Nano)), http.StatusOK, &flags)
+		"to", h.clock.Now().Add(time.Minute).Format(time.RFC3339Nano), "rule", access.RuleReadLimit, "limit", "1000"), http.StatusOK, &flags)
 	limited := 0
 	for _, f := range flags.Flags {
 		if f.Rule == access.RuleReadLimit {
