@@ -82,7 +82,6 @@ var stateRefusals = []struct{ code, field, detail, why string }{
 	{"invalid_input", "correction", "changes nothing", "a correction must change something"},
 	{"invalid_input", "end", "after the effective date", "a protection ends after it starts"},
 	{"invalid_input", "birth_date", "in the future", "a new birth date is not in the future"},
-	{"invalid_input", "date", "in the future", "a change extract's day is not in the future"},
 	{"invalid_input", "to", "before from", "to is not before from"},
 	{"invalid_input", "circle.age", "min <= max", "min does not exceed a non-zero max"},
 	{"invalid_input", "marks[*].key", "required for a private subscriber", "a private subscriber's marks need keys"},
