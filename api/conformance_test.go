@@ -18,6 +18,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"cpr/address"
+	"cpr/api"
 	"cpr/date"
 	"cpr/pnr"
 )
@@ -66,6 +67,7 @@ var stateRefusals = []struct{ code, field, detail, why string }{
 	{"unknown_road", "*", "", "the road must be in the road register"},
 	{"idempotency_key_reused", "*", "", "a key is bound to its first body"},
 	{"format_not_allowed", "*", "", "the subscriber's kind limits its formats"},
+	{"extract_over_budget", "*", "", "a status extract fits in the subscriber's daily budget"},
 	{"invalid_input", "mother", "no such person", "the mother must be in the register"},
 	{"invalid_input", "mother", "at most 200 children", "a parent has at most 200 children"},
 	{"invalid_input", "father", "no such person", "the father must be in the register"},
@@ -80,7 +82,6 @@ var stateRefusals = []struct{ code, field, detail, why string }{
 	{"invalid_input", "correction", "changes nothing", "a correction must change something"},
 	{"invalid_input", "end", "after the effective date", "a protection ends after it starts"},
 	{"invalid_input", "birth_date", "in the future", "a new birth date is not in the future"},
-	{"invalid_input", "date", "in the future", "a change extract's day is not in the future"},
 	{"invalid_input", "to", "before from", "to is not before from"},
 	{"invalid_input", "circle.age", "min <= max", "min does not exceed a non-zero max"},
 	{"invalid_input", "marks[*].key", "required for a private subscriber", "a private subscriber's marks need keys"},
@@ -499,17 +500,15 @@ func (g *gen) breakRequest(r *request, o operation) {
 }
 
 // TestConformance runs the generated requests against the real server.
+// The read limit is raised for the sweep, so that the lookup and clerk
+// users reach past it to the routes' other answers (on a clock that
+// stands still their buckets never refill); TestConformanceLimits checks
+// the limits' own answers.
 func TestConformance(t *testing.T) {
-	h := startHarness(t)
+	h := startHarness(t, func(o *api.Options) { o.PersonsPerHour, o.PersonsPerDay = 1<<30, 1<<30 })
 	s := loadSpec(t)
 	rnd := rand.New(rand.NewPCG(uint64(conformanceSeed), 0))
-
-	// The subscriber the subscriber user speaks for.
-	sub := map[string]any{"name": "Sub one", "kind": "public", "task_number": 7, "scope": []string{"address", "name"},
-		"circle": map[string]any{"kommuner": []string{"0101"}}}
-	if a := h.do(t, "PUT", "/v1/subscribers/sub-one", uAdmin, sub); a.Status != 201 {
-		t.Fatalf("subscriber: %d %s", a.Status, a.Body)
-	}
+	addSubscriber(t, h)
 
 	g := &gen{s: s, rnd: rnd, pools: map[string][]any{
 		"SubscriberID": {"sub-one"}, "UserID": {uAdmin, uLookup, uClerk101, uCitizen, "no-such-user"},
@@ -531,7 +530,8 @@ func TestConformance(t *testing.T) {
 	callers := []string{uAdmin, uLookup, uAuditor, uClerk101, uCitizen, uSubscriber, ""}
 	counts := map[string]int{}
 	findings, validCount := 0, 0
-	allowed := map[string]int{} // state-dependent refusals of schema-valid requests
+	allowed := map[string]int{}      // state-dependent refusals of schema-valid requests
+	byOp := map[string]map[int]int{} // answers by operation and status
 	for _, o := range s.operations() {
 		who := callers
 		if sec, ok := o.op["security"].([]any); ok && len(sec) == 0 {
@@ -558,6 +558,19 @@ func TestConformance(t *testing.T) {
 				if a.Status == 200 && json.Unmarshal(a.Body, &page) == nil && page.Next != "" {
 					g.pools["next "+o.path] = append(g.pools["next "+o.path], page.Next)
 				}
+				if o.method == "POST" && (a.Status == 201 || a.Status == 202) {
+					g.learn(o, a)
+				}
+				if o.method == "PATCH" && o.path == "/v1/users/{id}" && a.Status == 200 {
+					// A caller the sweep disabled (the admin itself, too)
+					// is enabled again, so that its requests go on reaching
+					// past authentication.
+					for _, u := range callers[:len(callers)-1] {
+						if err := h.acc.SetDisabled(u, false); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
 				if r.valid && (a.Status == 400 || a.Status == 422) {
 					var p problem
 					json.Unmarshal(a.Body, &p)
@@ -570,6 +583,10 @@ func TestConformance(t *testing.T) {
 					}
 				}
 				counts[o.method+" "+o.path]++
+				if byOp[o.method+" "+o.path] == nil {
+					byOp[o.method+" "+o.path] = map[int]int{}
+				}
+				byOp[o.method+" "+o.path][a.Status]++
 				if r.valid {
 					validCount++
 				}
@@ -588,7 +605,105 @@ func TestConformance(t *testing.T) {
 	}
 	h.mu.Unlock()
 	t.Logf("answers by status: %v", byStatus)
+	for _, k := range slices.Sorted(mapKeys(byOp)) {
+		t.Logf("  %s: %v", k, byOp[k])
+	}
 	t.Logf("schema-valid requests refused for the register's state: %v", allowed)
+	if n := byStatus["429"] - statusExtracts429(h); n > 0 {
+		t.Errorf("%d answers 429 outside the status extract limits: the raised read limit did not hold", n)
+	}
+}
+
+// addSubscriber creates sub-one, the subscriber the subscriber user
+// speaks for.
+func addSubscriber(t *testing.T, h *harness) {
+	t.Helper()
+	sub := map[string]any{"name": "Sub one", "kind": "public", "task_number": 7, "scope": []string{"address", "name"},
+		"circle": map[string]any{"kommuner": []string{"0101"}}}
+	if a := h.do(t, "PUT", "/v1/subscribers/sub-one", uAdmin, sub); a.Status != 201 {
+		t.Fatalf("subscriber: %d %s", a.Status, a.Body)
+	}
+}
+
+// statusExtracts429 counts the answers 429 to POST /v1/status-extracts.
+func statusExtracts429(h *harness) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, a := range h.answers {
+		if a.status == 429 && a.method == "POST" && a.path == "/v1/status-extracts" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestConformanceLimits: the refusals of the limits are answers the
+// document lists, with their headers and schemas: a read over the read
+// limit (429 read_limit with Retry-After) on each of the four routes it
+// counts, for a lookup and a clerk user, and a status extract larger than
+// the daily budget (422 extract_over_budget).
+func TestConformanceLimits(t *testing.T) {
+	h := startHarness(t, func(o *api.Options) { o.PersonsPerHour, o.PersonsPerDay, o.StatusExtractBytes = 1, 1, 1 })
+	s := loadSpec(t)
+	addSubscriber(t, h)
+	ops := map[string]operation{}
+	for _, o := range s.operations() {
+		ops[o.method+" "+o.path] = o
+	}
+	p := h.citizen.PNR.String()
+	a := addressIn(h.citizen.Residence.Address)
+	residents := fmt.Sprintf("/v1/addresses/%s/%s/%s/residents", a["kommunekode"], a["vejkode"], url.PathEscape(a["husnr"].(string)))
+	cases := []struct {
+		op, path, query, user string
+		body                  any
+		status                int
+		code                  string
+	}{
+		{"GET /v1/persons/{pnr}", "/v1/persons/" + p, "", uLookup, nil, 200, ""}, // fills the bucket of one
+		{"GET /v1/persons/{pnr}", "/v1/persons/" + p, "", uLookup, nil, 429, "read_limit"},
+		{"GET /v1/persons/{pnr}/history", "/v1/persons/" + p + "/history", "", uLookup, nil, 429, "read_limit"},
+		{"GET /v1/search", "/v1/search", "name=Hansen", uLookup, nil, 429, "read_limit"},
+		{"GET /v1/addresses/{kommunekode}/{vejkode}/{husnr}/residents", residents, "", uLookup, nil, 429, "read_limit"},
+		{"GET /v1/search", "/v1/search", "birth_date=1980", uClerk101, nil, 200, ""},
+		{"GET /v1/addresses/{kommunekode}/{vejkode}/{husnr}/residents", residents, "", uClerk101, nil, 429, "read_limit"},
+		{"GET /v1/persons/{pnr}/history", "/v1/persons/" + p + "/history", "", uClerk101, nil, 429, "read_limit"},
+		{"POST /v1/status-extracts", "/v1/status-extracts", "", uSubscriber, map[string]any{"subscriber": "sub-one", "format": "jsonl"},
+			422, "extract_over_budget"},
+	}
+	for _, c := range cases {
+		o, ok := ops[c.op]
+		if !ok {
+			t.Fatalf("%s is not in the document", c.op)
+		}
+		got, f := send(t, h, s, o, request{method: o.method, path: c.path, query: c.query, body: c.body, valid: true}, c.user)
+		if f != "" {
+			t.Error(f)
+		}
+		var pr problem
+		json.Unmarshal(got.Body, &pr)
+		if got.Status != c.status || pr.Code != c.code {
+			t.Errorf("%s %s?%s as %s: %d %q, want %d %q: %s", o.method, c.path, c.query, c.user, got.Status, pr.Code, c.status, c.code, got.Body)
+		}
+		if c.status == 429 && got.Header.Get("Retry-After") == "" {
+			t.Errorf("%s as %s: 429 without Retry-After", c.path, c.user)
+		}
+	}
+}
+
+// learn adds the id a POST created to the pool of its schema (an
+// ExtractID, a TokenID), so that the routes about it (sorted after the
+// POST) reach past "not found".
+func (g *gen) learn(o operation, a answer) {
+	media := asMap(asMap(asMap(asMap(o.op["responses"])[strconv.Itoa(a.Status)])["content"])["application/json"])
+	sch, _ := g.s.deref(asMap(media["schema"]), "")
+	ref, _ := asMap(asMap(sch["properties"])["id"])["$ref"].(string)
+	var body struct{ ID string }
+	if ref == "" || json.Unmarshal(a.Body, &body) != nil || body.ID == "" {
+		return
+	}
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	g.pools[name] = append(g.pools[name], body.ID)
 }
 
 func addressIn(a address.Address) map[string]any {
