@@ -87,6 +87,10 @@ func (s *Server) patchUser(c *call) error {
 		return &fieldError{field: "disabled", reason: "is required (true or false)", err: register.ErrInvalid}
 	}
 	id := c.r.PathValue("id")
+	if *b.Disabled && id == c.user.ID {
+		// So an admin never locks itself out, and one admin always stays.
+		return &fieldError{field: "id", reason: "is your own user", err: errDisableSelf}
+	}
 	if err := s.acc.SetDisabled(id, *b.Disabled); errors.Is(err, access.ErrNoUser) {
 		return errNoUser
 	} else if err != nil {

@@ -855,6 +855,10 @@ func testAdmin(t *testing.T, h *harness) {
 		wantProblem(t, h.do(t, http.MethodGet, "/v1/kommuner", "", nil, bearer...), http.StatusUnauthorized, "unauthenticated", "")
 		ok(t, h.do(t, http.MethodPatch, "/v1/users/clerk-0147", uAdmin, map[string]any{"disabled": false}), http.StatusOK, nil)
 		ok(t, h.do(t, http.MethodGet, "/v1/kommuner", "", nil, bearer...), http.StatusOK, nil)
+		// An admin never locks itself out (nor, so, the last admin).
+		wantProblem(t, h.do(t, http.MethodPatch, "/v1/users/"+uAdmin, uAdmin, map[string]any{"disabled": true}),
+			http.StatusConflict, "cannot_disable_self", "id")
+		ok(t, h.do(t, http.MethodGet, "/v1/users", uAdmin, nil), http.StatusOK, nil)
 	})
 	t.Run("token lifetime too long", func(t *testing.T) {
 		wantProblem(t, h.do(t, http.MethodPost, "/v1/tokens", uAdmin, map[string]any{"user": "clerk-0147", "ttl_hours": 24 * 365}),

@@ -41,6 +41,7 @@ var (
 	errMethod        = errors.New("api: method not allowed")
 	errNoToken       = errors.New("api: no such token")
 	errNoUser        = errors.New("api: no such user")
+	errDisableSelf   = errors.New("api: an admin may not disable itself")
 )
 
 // fieldError is bad input in one field of a request.
@@ -90,6 +91,7 @@ var mapping = []struct {
 	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{errNoToken, http.StatusNotFound, "no_such_token"},
 	{errNoUser, http.StatusNotFound, "no_such_user"},
+	{errDisableSelf, http.StatusConflict, "cannot_disable_self"},
 	{errNoExtract, http.StatusNotFound, "no_such_extract"},
 	{errExtractRunning, http.StatusConflict, "extract_not_finished"},
 	{errDayNotEnded, http.StatusConflict, "day_not_ended"},
