@@ -141,7 +141,16 @@ func TestRelayRecoversFromStreamWriteError(t *testing.T) {
 		}
 		return nil
 	})
-	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "not catching up") {
+	// The relay's last error says what fails, while it is connected and
+	// in step with the stream: its publishes time out.
+	eventually(t, 30*time.Second, func() error {
+		if st := relay.Status(); !st.Connected || !strings.Contains(st.LastError, "publish of seq") {
+			return fmt.Errorf("status with a write error on the stream: %+v", st)
+		}
+		return nil
+	})
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "not catching up") ||
+		!strings.Contains(body, "last error: events: publish of seq") {
 		t.Fatalf("readyz with a write error on the stream: %d %s", code, body)
 	}
 	if n := logs.count("disabling JetStream"); n != 0 {
