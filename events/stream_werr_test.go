@@ -78,15 +78,35 @@ func lastBlock(t *testing.T, msgs string) int {
 
 // TestRelayRecoversFromStreamWriteError: a write error that nats-server
 // keeps on the stream while JetStream stays on. The stream's next message
-// block cannot be created (its file name is taken by a directory: EISDIR,
+// block cannot be created: its file name is taken by a directory (EISDIR,
 // which is neither "permission denied" nor "no space left", so nats-server
 // does not turn JetStream off but keeps the error on the stream and
-// refuses every later message until the stream is loaded again). While
-// the cause stays, changes are accepted and /readyz answers 503. When the
-// cause is gone, the embedded server restarts JetStream on the same store
-// by itself, the relay catches up and is ready, and the stream holds every
-// journal event exactly once, in order.
+// refuses every later message until the stream is loaded again).
 func TestRelayRecoversFromStreamWriteError(t *testing.T) {
+	streamWriteError(t, func(t *testing.T, _ *env, msgs string) (string, string, func()) {
+		next := filepath.Join(msgs, strconv.Itoa(lastBlock(t, msgs)+1)+".blk")
+		// Not empty: nats-server cannot remove it.
+		if err := os.MkdirAll(filepath.Join(next, "in-the-way"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return "is a directory", filepath.Base(next) + " is not a file", func() {
+			if err := os.RemoveAll(next); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// streamWriteError runs a relay against a stream with small blocks, puts
+// cause in place, and makes the stream need a new block. cause returns
+// what the write error says, what the server's check of the store says
+// about the cause ("": nothing), and how to remove it.
+// While the cause stays, changes are accepted, /readyz answers 503 with
+// the relay's last error, and JetStream is not restarted. When the cause
+// is gone, the embedded server restarts JetStream on the same store by
+// itself, the relay catches up and is ready, and the same stream holds
+// every journal event exactly once, in order.
+func streamWriteError(t *testing.T, cause func(t *testing.T, e *env, msgs string) (werr, found string, remove func())) {
 	const stallAfter = 300 * time.Millisecond
 	logs := &logLines{}
 	e := &env{natsDir: filepath.Join(t.TempDir(), "nats"), regDir: filepath.Join(t.TempDir(), "register")}
@@ -124,16 +144,15 @@ func TestRelayRecoversFromStreamWriteError(t *testing.T) {
 	}
 	created := st.CachedInfo().Created
 
-	// The cause: the next block's file name is a directory that is not
-	// empty (nats-server cannot remove it).
-	msgs := filepath.Join(e.srv.NATS().JetStreamConfig().StoreDir, "$G", "streams", events.StreamName, "msgs")
-	next := filepath.Join(msgs, strconv.Itoa(lastBlock(t, msgs)+1)+".blk")
-	if err := os.MkdirAll(filepath.Join(next, "in-the-way"), 0o700); err != nil {
-		t.Fatal(err)
+	if code, body := readyz(); code != http.StatusOK {
+		t.Fatalf("readyz caught up: %d %s", code, body)
 	}
+
+	msgs := filepath.Join(e.srv.NATS().JetStreamConfig().StoreDir, "$G", "streams", events.StreamName, "msgs")
+	werr, found, remove := cause(t, e, msgs)
 	applyMoves(t, e.reg, e.movers, 300, 4, 2)
 	eventually(t, 60*time.Second, func() error {
-		if n := logs.count("critical write error", events.StreamName); n == 0 {
+		if n := logs.count("critical write error", events.StreamName, werr); n == 0 {
 			return fmt.Errorf("no write error on the stream yet; status %+v", relay.Status())
 		}
 		if err := relay.Ready(); !errors.Is(err, events.ErrStalled) {
@@ -159,7 +178,7 @@ func TestRelayRecoversFromStreamWriteError(t *testing.T) {
 	// Not restarted while the cause is there: nats-server would delete a
 	// stream it cannot load.
 	eventually(t, 10*time.Second, func() error {
-		if logs.count("cannot be (re)started on its store yet", filepath.Base(next)+" is not a file") == 0 {
+		if found != "" && logs.count("cannot be (re)started on its store yet", found) == 0 {
 			return errors.New("the server did not find the cause in the store")
 		}
 		return nil
@@ -172,9 +191,7 @@ func TestRelayRecoversFromStreamWriteError(t *testing.T) {
 	}
 
 	// The cause goes away; changes keep coming meanwhile.
-	if err := os.RemoveAll(next); err != nil {
-		t.Fatal(err)
-	}
+	remove()
 	applyMoves(t, e.reg, e.movers, 50, 2, 3)
 	waitCaughtUp(t, relay, e.reg, 90*time.Second)
 	eventually(t, 10*time.Second, func() error {
