@@ -95,9 +95,9 @@ func (s *Server) revive(every time.Duration, log *slog.Logger) {
 		if time.Since(restarted) < wait {
 			continue
 		}
+		restarted, wait, waitLog = time.Now(), min(2*wait, maxWait), every
 		log.Warn("events: a stream refuses every message after a write error; restarting JetStream on the same store",
 			"streams", strings.Join(stuck, "; "), "next_restart_after", wait)
-		restarted, wait, waitLog = time.Now(), min(2*wait, maxWait), every
 		if err := s.ns.ShutdownJetStream(); err != nil {
 			log.Warn("events: JetStream restart: shutdown", "err", err)
 		}
