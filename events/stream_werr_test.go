@@ -221,3 +221,73 @@ func streamWriteError(t *testing.T, cause func(t *testing.T, e *env, msgs string
 		t.Errorf("the stream was made anew at %v (first made at %v)", got, created)
 	}
 }
+
+// TestReviveKeepsStreamItCannotLoad: JetStream is off, and a stream's
+// files cannot be loaded (a directory in a block's place). nats-server
+// would delete such a stream as JetStream starts, and the relay would
+// make it anew and fill it from the start of the journal: every consumer
+// would get every event again. The server keeps JetStream off while the
+// cause is there, and turns it on once it is gone: the same stream, every
+// event once, in order.
+func TestReviveKeepsStreamItCannotLoad(t *testing.T) {
+	logs := &logLines{}
+	e := &env{natsDir: filepath.Join(t.TempDir(), "nats"), regDir: filepath.Join(t.TempDir(), "register")}
+	srv, err := events.StartServer(events.ServerConfig{Dir: e.natsDir, Addr: "127.0.0.1:0", Users: testUsers(),
+		Logger: slog.New(logs), ReviveEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	e.srv = srv
+	e.reg = openRegister(t, e.regDir)
+	e.movers = loadPopulation(t, e.reg, 500, 2026)
+	relay := startRelay(t, e.reg, e.srv.URL())
+	applyMoves(t, e.reg, e.movers, 50, 2, 1)
+	waitCaughtUp(t, relay, e.reg, 30*time.Second)
+	_, js := connect(t, e.srv.URL(), registerUser, registerPass)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := st.CachedInfo().Created
+
+	ns := e.srv.NATS()
+	msgs := filepath.Join(ns.JetStreamConfig().StoreDir, "$G", "streams", events.StreamName, "msgs")
+	release := e.srv.HoldRevive()
+	if err := ns.ShutdownJetStream(); err != nil {
+		t.Fatal(err)
+	}
+	inTheWay := filepath.Join(msgs, strconv.Itoa(lastBlock(t, msgs)+1)+".blk", "in-the-way")
+	if err := os.MkdirAll(inTheWay, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	applyMoves(t, e.reg, e.movers, 50, 2, 2)
+	eventually(t, 10*time.Second, func() error {
+		if logs.count("cannot be (re)started on its store yet", "is not a file") == 0 {
+			return errors.New("the server did not find the cause in the store")
+		}
+		return nil
+	})
+	if ns.JetStreamEnabled() {
+		t.Fatal("JetStream on while a stream's files cannot be loaded")
+	}
+
+	if err := os.RemoveAll(filepath.Dir(inTheWay)); err != nil {
+		t.Fatal(err)
+	}
+	waitCaughtUp(t, relay, e.reg, 60*time.Second)
+	if n := logs.count("deleted"); n != 0 {
+		t.Errorf("nats-server deleted a stream (%d times)", n)
+	}
+	_, js = connect(t, e.srv.URL(), registerUser, registerPass)
+	checkStream(t, js, e.reg)
+	if st, err = js.Stream(ctx, events.StreamName); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.CachedInfo().Created; !got.Equal(created) {
+		t.Errorf("the stream was made anew at %v (first made at %v)", got, created)
+	}
+}
