@@ -164,10 +164,12 @@ func (r *Relay) Status() Status {
 	return st
 }
 
-// ack records that the stream holds the journal up to seq.
+// ack records that the stream holds the journal up to seq. Progress
+// clears the last error.
 func (r *Relay) ack(seq uint64) {
 	if old := r.acked.Swap(seq); seq > old {
 		r.progress.Store(time.Now().UnixNano())
+		r.lastErr.Store("")
 	}
 }
 
@@ -282,7 +284,11 @@ func (r *Relay) session() error {
 	}
 	r.ack(next - 1)
 	r.synced.Store(true)
-	r.lastErr.Store("")
+	// The last error stays until the stream takes something again: a
+	// stream that refuses every message still answers where it ends.
+	if next > r.reg.LastSeq() {
+		r.lastErr.Store("")
+	}
 	if !chained {
 		prevID = unchained
 	}

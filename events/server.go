@@ -22,9 +22,11 @@ type ServerConfig struct {
 	Users []User
 	// Logger gets the server's notices and errors (nil: silent).
 	Logger *slog.Logger
-	// ReviveEvery is how often the server checks that JetStream is on,
-	// and turns it on again after a storage error turned it off (default
-	// DefaultReviveEvery; negative: never).
+	// ReviveEvery is how often the server checks that JetStream is on and
+	// its streams take messages: it turns JetStream on again after a
+	// storage error turned it off, and restarts it when a stream keeps a
+	// write error (default DefaultReviveEvery; negative: never). See
+	// revive.
 	ReviveEvery time.Duration
 }
 
