@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -173,14 +172,12 @@ func (s *Server) search(c *call) error {
 		return err
 	}
 	if cur := v.Get("cursor"); cur != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cur)
-		if err != nil {
-			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
-		}
-		if q.After, err = pnr.Parse(string(b)); err != nil {
-			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
+		if q.After, err = s.cursors.open(c.user.ID, cur); err != nil {
+			return err
 		}
 	}
+	today := date.InCopenhagen(s.clock())
+	q.Hide = func(p *register.Person) bool { return unlisted(c, p, today) }
 	persons, next, err := s.reg.Search(q)
 	if err != nil {
 		return err
@@ -193,16 +190,12 @@ func (s *Server) search(c *call) error {
 		Next    string        `json:"next"`
 	}{Persons: []wire.Person{}}
 	entries := make([]access.Entry, 0, len(persons))
-	today := date.InCopenhagen(s.clock())
 	for _, p := range persons {
-		if unlisted(c, p, today) {
-			continue
-		}
 		out.Persons = append(out.Persons, wire.PersonOf(p, s.reg.Roads()))
 		entries = append(entries, s.readEntry(p, http.StatusOK))
 	}
 	if !next.IsZero() {
-		out.Next = base64.RawURLEncoding.EncodeToString([]byte(next.String()))
+		out.Next = s.cursors.seal(c.user.ID, next)
 	}
 	if err := c.logMany(entries); err != nil {
 		return err

@@ -83,6 +83,7 @@ type Server struct {
 	subsChange func() error
 	clock      func() time.Time
 	limit      *limiter
+	cursors    *cursors
 	metrics    *metrics
 	unauthLog  sampler
 	registerer prometheus.Registerer
@@ -120,6 +121,9 @@ func New(o Options) (*Server, error) {
 	s.limit = newLimiter(orInt(o.PersonsPerHour, DefaultPersonsPerHour), orInt(o.PersonsPerDay, DefaultPersonsPerDay))
 	m, err := newMetrics(o.Registerer, o.Register)
 	if err != nil {
+		return nil, err
+	}
+	if s.cursors, err = newCursors(); err != nil {
 		return nil, err
 	}
 	s.metrics = m
