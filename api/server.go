@@ -156,7 +156,8 @@ func (s *Server) Close() { s.jobs.close() }
 func (s *Server) Handler() http.Handler {
 	unclean := s.wrap(&route{method: "ANY", pattern: "unmatched", h: func(*call) error { return errNoRoute }})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p != cleanPath(p) {
+		// As the ServeMux: "*" (a 400 of its own) and CONNECT are not cleaned.
+		if p := r.URL.Path; r.RequestURI != "*" && r.Method != http.MethodConnect && p != cleanPath(p) {
 			unclean.ServeHTTP(w, r)
 			return
 		}
