@@ -20,10 +20,8 @@ func (c *call) pathPNR() (pnr.PNR, error) {
 		return 0, badField("pnr", err)
 	}
 	if c.user.Role == access.RoleCitizen && p != c.user.PNR {
-		c.logAccess(access.Entry{PNR: p, Outcome: "denied", Status: http.StatusForbidden})
-		c.status = http.StatusForbidden
-		writeProblem(c.w, problemFor(errNotYours))
-		return 0, errAnswered
+		c.pnr = p
+		return 0, errNotYours // fail charges, logs (or 503) and answers it
 	}
 	return p, nil
 }

@@ -308,7 +308,30 @@ func (c *call) deny(err error) {
 		writeProblem(c.w, p)
 		return
 	}
+	if p.Status == http.StatusForbidden {
+		c.refuse(p)
+		return
+	}
 	if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
+		p = problemFor(lerr)
+	}
+	c.status = p.Status
+	writeProblem(c.w, p)
+}
+
+// refuse answers p, a refusal of access (403) to an authenticated user.
+// A refusal costs one person of the user's read limit, like a lookup: a
+// client looping over persons it may not see is answered 429 once the
+// limit is spent, and then only one refusal a minute is written down
+// (see spend), so refusals cannot fill the access log. Below the limit
+// each refusal is written as a denied entry (the auditor's denied_reads
+// flag counts them); if it cannot be written the answer is 503.
+func (c *call) refuse(p Problem) {
+	if err := c.spend(1, c.targetPNR()); errors.Is(err, errAnswered) {
+		return
+	} else if err != nil {
+		p = problemFor(err)
+	} else if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
 		p = problemFor(lerr)
 	}
 	c.status = p.Status
@@ -325,9 +348,8 @@ func (c *call) fail(err error) {
 	case http.StatusUnauthorized:
 		c.unauthenticated(err)
 	case http.StatusForbidden:
-		if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
-			p = problemFor(lerr)
-		}
+		c.refuse(p)
+		return
 	}
 	if p.Status >= 500 {
 		// The error may carry internals; it stays in the process log.
