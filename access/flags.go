@@ -136,7 +136,8 @@ type FlagPage struct {
 //     persons within Rules.Window. Raised at the read that crossed the
 //     line, then not again for that user until a window later. Reads up to
 //     a window before From count towards it. Count is the distinct
-//     persons in the window.
+//     persons from the window before the flag to the end of its
+//     hold-back (see Flag.Count).
 //   - off_hours: a read outside office hours or at a weekend (a citizen
 //     reading their own data is never flagged).
 //   - other_kommune: a clerk read a person whose kommune (when known)
