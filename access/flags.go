@@ -22,6 +22,9 @@ type Rules struct {
 	ManyPersons int
 	// ... within this window (default 10 minutes).
 	Window time.Duration
+	// DeniedReads: flag a user refused access (403) more than this many
+	// times (default 10) within Window.
+	DeniedReads int
 	// OfficeStart and OfficeEnd are office hours in Copenhagen time on
 	// weekdays, [OfficeStart:00, OfficeEnd:00) (default 7 and 18; both
 	// zero means the defaults). Reads outside them, or on a Saturday or
@@ -41,6 +44,9 @@ const (
 	// RuleReadLimit: a read refused with 429 because the user reached the
 	// API's read limit (a denied access log entry with status 429).
 	RuleReadLimit = "read_limit"
+	// RuleDeniedReads: a user was refused access (403) more than
+	// Rules.DeniedReads times within Rules.Window.
+	RuleDeniedReads = "denied_reads"
 )
 
 // CallMove is the call of a registered move in the log (the route
@@ -49,7 +55,7 @@ const CallMove = "POST /v1/persons/{pnr}/moves"
 
 // ruleOrder is the order of a single entry's flags; a page of flags is
 // ordered by entry id, then by this.
-var ruleOrder = []string{RuleManyPersons, RuleOffHours, RuleOtherKommune, RuleProtectedPerson, RuleMoveFromOtherKommune, RuleReadLimit}
+var ruleOrder = []string{RuleManyPersons, RuleOffHours, RuleOtherKommune, RuleProtectedPerson, RuleMoveFromOtherKommune, RuleReadLimit, RuleDeniedReads}
 
 // RuleNames returns the rule names in order.
 func RuleNames() []string { return append([]string(nil), ruleOrder...) }
@@ -59,6 +65,9 @@ func RuleNames() []string { return append([]string(nil), ruleOrder...) }
 func (r Rules) withDefaults() (Rules, bool) {
 	if r.ManyPersons <= 0 {
 		r.ManyPersons = 50
+	}
+	if r.DeniedReads <= 0 {
+		r.DeniedReads = 10
 	}
 	if r.Window <= 0 {
 		r.Window = 10 * time.Minute
@@ -80,8 +89,12 @@ type Flag struct {
 	// At is the time of the entry that raised the flag.
 	At time.Time `json:"at"`
 	// Count is the number of persons involved: 1 for the single-entry
-	// rules; for many_persons, the distinct persons the user read in the
-	// window that ends at At.
+	// rules. A many_persons flag stands for the user's reads from the
+	// window before it (At - Window < t <= At) to the end of its hold-back
+	// (At <= t < At + Window, no other many_persons flag of the user in
+	// it): Count is the distinct persons the user read in that span, of
+	// the entries before the query's To. A denied_reads flag likewise
+	// counts the user's refusals (403) in the same span.
 	Count int `json:"count"`
 	// PNR is the person read, for the single-read rules (auditors may see
 	// it); zero for many_persons.
@@ -123,7 +136,8 @@ type FlagPage struct {
 //     persons within Rules.Window. Raised at the read that crossed the
 //     line, then not again for that user until a window later. Reads up to
 //     a window before From count towards it. Count is the distinct
-//     persons in the window.
+//     persons from the window before the flag to the end of its
+//     hold-back (see Flag.Count).
 //   - off_hours: a read outside office hours or at a weekend (a citizen
 //     reading their own data is never flagged).
 //   - other_kommune: a clerk read a person whose kommune (when known)
@@ -138,9 +152,12 @@ type FlagPage struct {
 //     a person of another kommune under the clerk's hand.
 //   - read_limit: a read refused with 429 because the user reached the
 //     API's read limit (a denied entry with status 429).
+//   - denied_reads: a user refused access (a denied entry with status
+//     403) more than Rules.DeniedReads times within Rules.Window; raised
+//     and held back like many_persons.
 //
-// Only successful reads (outcome read), accepted changes and reads refused
-// over the read limit count. The
+// Only successful reads (outcome read), accepted changes, reads refused
+// over the read limit and refusals of access (403) count. The
 // whole window is scanned for every page, so the totals are the same on
 // every page of one window: give From and To to page a fixed window.
 //
@@ -230,14 +247,14 @@ func (s *Service) flags(from, to time.Time, emit func(Flag)) error {
 	if !ok {
 		return nil
 	}
-	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, citizens: map[string]pnr.PNR{}, emit: emit}
+	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, denials: map[string]*userWindow{}, citizens: map[string]pnr.PNR{}, emit: emit}
 	var cbErr error
 	err := s.reg.ScanRecords(register.SpaceAccessLog, appendLogKey(nil, lo), appendLogKey(nil, hi), false, func(k, v []byte) bool {
 		var e Entry
 		if e, cbErr = s.scanned(register.SpaceAccessLog, k, v); cbErr != nil {
 			return false
 		}
-		if (e.Outcome != OutcomeRead && e.Outcome != OutcomeChanged && !readLimited(&e)) ||
+		if (e.Outcome != OutcomeRead && e.Outcome != OutcomeChanged && !readLimited(&e) && !forbidden(&e)) ||
 			(!to.IsZero() && !e.Time.Before(to)) || (!scanFrom.IsZero() && e.Time.Before(scanFrom)) {
 			return true
 		}
@@ -247,6 +264,9 @@ func (s *Service) flags(from, to time.Time, emit func(Flag)) error {
 	if err != nil {
 		return fmt.Errorf("access: scan log: %w", err)
 	}
+	if cbErr == nil {
+		f.settle(time.Time{})
+	}
 	return cbErr
 }
 
@@ -255,28 +275,72 @@ type flagger struct {
 	s        *Service
 	rules    Rules
 	from     time.Time
-	users    map[string]*userWindow
-	citizens map[string]pnr.PNR // citizen user id -> own pnr (0: not a known citizen)
+	users    map[string]*userWindow // many_persons
+	denials  map[string]*userWindow // denied_reads
+	denied   uint64                 // the refusals seen, a key for each
+	citizens map[string]pnr.PNR     // citizen user id -> own pnr (0: not a known citizen)
 	emit     func(Flag)
+	// queue holds the flags found, in order, from the first whose count
+	// is still open (a window rule's hold-back has not ended) on.
+	queue []*queued
 }
 
-// userWindow is one user's reads within the last window.
+// queued is a flag found; until is when its count closes (zero: closed).
+type queued struct {
+	f     Flag
+	until time.Time
+	keys  map[uint64]struct{}
+}
+
+// userWindow is one user's reads (or refusals) within the last window.
 type userWindow struct {
 	reads   []read // oldest first; reads[head:] are in the window
 	head    int
-	persons map[pnr.PNR]int // reads per person in the window
-	flagged time.Time       // last many_persons flag (zero: none)
+	keys    map[uint64]int // reads per person (refusal) in the window
+	flagged time.Time      // last flag of the rule (zero: none)
+	open    *queued        // that flag while its count is open
 }
 
 type read struct {
-	at time.Time
-	p  pnr.PNR
+	at  time.Time
+	key uint64
+}
+
+// found queues a flag; it is emitted once the counts of the flags before
+// it are closed.
+func (f *flagger) found(fl Flag) {
+	f.queue = append(f.queue, &queued{f: fl})
+	f.settle(fl.At)
+}
+
+// settle closes the counts whose hold-back has ended by now (all, for a
+// zero now) and emits the flags at the head of the queue that are closed.
+func (f *flagger) settle(now time.Time) {
+	for _, q := range f.queue {
+		if !q.until.IsZero() && (now.IsZero() || !now.Before(q.until)) {
+			q.f.Count, q.until, q.keys = len(q.keys), time.Time{}, nil
+		}
+	}
+	n := 0
+	for n < len(f.queue) && f.queue[n].until.IsZero() {
+		f.emit(f.queue[n].f)
+		n++
+	}
+	f.queue = f.queue[n:]
 }
 
 func (f *flagger) add(e *Entry) error {
+	f.settle(e.Time)
 	inRange := f.from.IsZero() || !e.Time.Before(f.from)
 	single := func(rule string) {
-		f.emit(Flag{Rule: rule, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
+		f.found(Flag{Rule: rule, User: e.User, At: e.Time, Count: 1, PNR: e.PNR, Entry: e.ID})
+	}
+	if forbidden(e) {
+		if e.User != "" {
+			f.denied++
+			f.window(RuleDeniedReads, f.denials, f.rules.DeniedReads, e, f.denied, inRange)
+		}
+		return nil
 	}
 	if readLimited(e) {
 		if inRange {
@@ -322,16 +386,24 @@ func (f *flagger) add(e *Entry) error {
 }
 
 func (f *flagger) manyPersons(e *Entry, inRange bool) {
-	w := f.users[e.User]
+	f.window(RuleManyPersons, f.users, f.rules.ManyPersons, e, uint64(e.PNR), inRange)
+}
+
+// window applies a window rule: flag e's user when the distinct keys of
+// the user's entries within the window before e (e's included) are more
+// than limit, then not again until a window later; the flag's count is
+// the keys from the window before it to the end of that hold-back.
+func (f *flagger) window(rule string, users map[string]*userWindow, limit int, e *Entry, key uint64, inRange bool) {
+	w := users[e.User]
 	if w == nil {
-		w = &userWindow{persons: map[pnr.PNR]int{}}
-		f.users[e.User] = w
+		w = &userWindow{keys: map[uint64]int{}}
+		users[e.User] = w
 	}
 	start := e.Time.Add(-f.rules.Window)
 	for w.head < len(w.reads) && !w.reads[w.head].at.After(start) {
-		old := w.reads[w.head].p
-		if w.persons[old]--; w.persons[old] == 0 {
-			delete(w.persons, old)
+		old := w.reads[w.head].key
+		if w.keys[old]--; w.keys[old] == 0 {
+			delete(w.keys, old)
 		}
 		w.head++
 	}
@@ -339,14 +411,26 @@ func (f *flagger) manyPersons(e *Entry, inRange bool) {
 		n := copy(w.reads, w.reads[w.head:])
 		w.reads, w.head = w.reads[:n], 0
 	}
-	w.reads = append(w.reads, read{e.Time, e.PNR})
-	w.persons[e.PNR]++
-	if len(w.persons) > f.rules.ManyPersons && inRange &&
+	w.reads = append(w.reads, read{e.Time, key})
+	w.keys[key]++
+	if w.open != nil && !w.open.until.IsZero() {
+		w.open.keys[key] = struct{}{}
+	}
+	if len(w.keys) > limit && inRange &&
 		(w.flagged.IsZero() || !e.Time.Before(w.flagged.Add(f.rules.Window))) {
 		w.flagged = e.Time
-		f.emit(Flag{Rule: RuleManyPersons, User: e.User, At: e.Time, Count: len(w.persons), Entry: e.ID})
+		q := &queued{f: Flag{Rule: rule, User: e.User, At: e.Time, Entry: e.ID}, until: e.Time.Add(f.rules.Window),
+			keys: make(map[uint64]struct{}, len(w.keys))}
+		for k := range w.keys {
+			q.keys[k] = struct{}{}
+		}
+		w.open = q
+		f.queue = append(f.queue, q)
 	}
 }
+
+// forbidden reports whether e is a refusal of access (403).
+func forbidden(e *Entry) bool { return e.Outcome == OutcomeDenied && e.Status == 403 }
 
 // readLimited reports whether e is a read refused over the read limit.
 func readLimited(e *Entry) bool { return e.Outcome == OutcomeDenied && e.Status == 429 }

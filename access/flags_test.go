@@ -37,6 +37,13 @@ func TestFlags(t *testing.T) {
 		}
 		return es
 	}
+	deniedReads := func(user string, n int, start time.Time, step time.Duration) []Entry {
+		var es []Entry
+		for i := range n {
+			es = append(es, denied(read(user, RoleCitizen, p(100+i%3), start.Add(time.Duration(i)*step))))
+		}
+		return es
+	}
 	citizenPNR := p(42)
 
 	// want is "rule user entry-index count".
@@ -69,15 +76,38 @@ func TestFlags(t *testing.T) {
 		{"many persons", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 4"}},
 		{"count is distinct persons", manyReads("a", []int{1, 1, 1, 1, 2, 3, 4}, min(0), time.Second), time.Time{}, time.Time{}, []string{"many_persons a 6 4"}},
 		{"count is distinct persons in the window", manyReads("a", []int{1, 2, 3, 3, 3, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8}, min(0), time.Minute),
-			time.Time{}, time.Time{}, []string{"many_persons a 6 4", "many_persons a 16 4"}},
+			time.Time{}, time.Time{}, []string{"many_persons a 6 7", "many_persons a 16 4"}},
 		{"same person many times", manyReads("a", []int{1, 1, 1, 1, 1, 1}, min(0), time.Second), time.Time{}, time.Time{}, nil},
 		{"exactly the limit", manyReads("a", []int{1, 2, 3, 1, 2, 3}, min(0), time.Second), time.Time{}, time.Time{}, nil},
 		{"spread out", manyReads("a", []int{1, 2, 3, 4, 5, 6}, min(0), 4*time.Minute), time.Time{}, time.Time{}, nil},
 		{"window is exclusive", manyReads("a", []int{1, 2, 3, 4}, min(0), 10*time.Minute/3), time.Time{}, time.Time{}, nil},
 		{"two users", append(manyReads("a", []int{1, 2}, min(0), time.Second), manyReads("b", []int{3, 4}, min(1), time.Second)...), time.Time{}, time.Time{}, nil},
-		{"once per window", manyReads("a", []int{1, 2, 3, 4, 5, 6, 7, 8}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 4"}},
+		{"once per window", manyReads("a", []int{1, 2, 3, 4, 5, 6, 7, 8}, min(0), time.Minute), time.Time{}, time.Time{}, []string{"many_persons a 3 8"}},
+		// The count grows over the hold-back: 40 persons in 40 s are one
+		// flag of 40 (it was threshold+1, 4, whatever the user read).
+		{"count is every person of the flag's span", manyReads("a", seq(1, 40), min(0), time.Second), time.Time{}, time.Time{}, []string{"many_persons a 3 40"}},
+		{"count ends with the hold-back", append(manyReads("a", seq(1, 4), min(0), time.Second),
+			read("a", RoleLookup, p(5), min(9).Add(3*time.Second)), read("a", RoleLookup, p(6), min(10).Add(3*time.Second))),
+			time.Time{}, time.Time{}, []string{"many_persons a 3 5"}},
+		{"count ends at to", manyReads("a", seq(1, 40), min(0), time.Second), time.Time{}, min(0).Add(20 * time.Second), []string{"many_persons a 3 20"}},
+		{"flags after an open count wait for it", append(manyReads("a", seq(1, 6), min(0), time.Second),
+			read("b", RoleLookup, p(9), time.Date(2024, 3, 5, 18, 0, 0, 0, tuesday10.Location()))),
+			time.Time{}, time.Time{}, []string{"many_persons a 3 6", "off_hours b 6 1"}},
+		{"denied reads", deniedReads("a", 15, min(0), time.Second), time.Time{}, time.Time{}, []string{"denied_reads a 10 15"}},
+		{"denied reads at the limit", deniedReads("a", 10, min(0), time.Second), time.Time{}, time.Time{}, nil},
+		{"denied reads spread out", deniedReads("a", 15, min(0), 2*time.Minute), time.Time{}, time.Time{}, nil},
+		{"denied reads of two users", append(deniedReads("a", 6, min(0), time.Second), deniedReads("b", 6, min(0), time.Second)...), time.Time{}, time.Time{}, nil},
+		{"read limit refusals are not denied reads", func() []Entry {
+			es := deniedReads("a", 12, min(0), time.Second)
+			for i := range es {
+				es[i].Status = 429
+			}
+			return es
+		}(), time.Time{}, time.Time{}, []string{
+			"read_limit a 0 1", "read_limit a 1 1", "read_limit a 2 1", "read_limit a 3 1", "read_limit a 4 1", "read_limit a 5 1",
+			"read_limit a 6 1", "read_limit a 7 1", "read_limit a 8 1", "read_limit a 9 1", "read_limit a 10 1", "read_limit a 11 1"}},
 		{"again a window later", manyReads("a", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, min(0), time.Minute),
-			time.Time{}, time.Time{}, []string{"many_persons a 3 4", "many_persons a 13 10"}},
+			time.Time{}, time.Time{}, []string{"many_persons a 3 13", "many_persons a 13 10"}},
 		{"reads before from count", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), min(3), time.Time{}, []string{"many_persons a 3 4"}},
 		{"flag before from is not reported", manyReads("a", []int{1, 2, 3, 4, 5}, min(0), time.Minute), min(4), time.Time{}, []string{"many_persons a 4 5"}},
 		{"to ends the scan", manyReads("a", []int{1, 2, 3, 4}, min(0), time.Minute), time.Time{}, min(3), nil},
@@ -142,7 +172,7 @@ func TestFlags(t *testing.T) {
 					t.Errorf("flag at %v, entry at %v", f.At, logged[i].Time)
 				}
 				wantPNR := logged[i].PNR
-				if f.Rule == RuleManyPersons {
+				if f.Rule == RuleManyPersons || f.Rule == RuleDeniedReads {
 					wantPNR = 0
 				}
 				if f.PNR != wantPNR {
@@ -159,7 +189,7 @@ func TestFlags(t *testing.T) {
 
 func TestFlagsDefaults(t *testing.T) {
 	r, ok := Rules{}.withDefaults()
-	if !ok || r != (Rules{ManyPersons: 50, Window: 10 * time.Minute, OfficeStart: 7, OfficeEnd: 18}) {
+	if !ok || r != (Rules{ManyPersons: 50, Window: 10 * time.Minute, DeniedReads: 10, OfficeStart: 7, OfficeEnd: 18}) {
 		t.Fatalf("defaults = %+v, %v", r, ok)
 	}
 	if r, ok := (Rules{OfficeStart: 0, OfficeEnd: 24}).withDefaults(); !ok || r.OfficeStart != 0 || r.OfficeEnd != 24 {
@@ -208,7 +238,7 @@ func TestFlagsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{RuleOffHours: 60, RuleOtherKommune: 15, RuleManyPersons: 0, RuleProtectedPerson: 0, RuleMoveFromOtherKommune: 0, RuleReadLimit: 0}
+	want := map[string]int{RuleOffHours: 60, RuleOtherKommune: 15, RuleManyPersons: 0, RuleProtectedPerson: 0, RuleMoveFromOtherKommune: 0, RuleReadLimit: 0, RuleDeniedReads: 0}
 	// many_persons: 3 persons a minute is the limit; 60/7 reads a
 	// minute cross it once a minute (7 minutes of reads).
 	want[RuleManyPersons] = all.Totals[RuleManyPersons]
@@ -242,4 +272,13 @@ func TestFlagsPages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seq is from, from+1, ..., to.
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
 }

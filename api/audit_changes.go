@@ -88,7 +88,11 @@ func (a *changeAudit) end(res register.Result, err error) {
 	}
 	add(res.PNR, true)
 	add(changeSubject(a.ch), true)
-	for _, p := range relatives(a.ch, a.before) {
+	rel := res.Related // what the register rewrote
+	if res.Replayed {
+		rel = relatives(a.ch, a.before) // the original change's, as far as known now
+	}
+	for _, p := range rel {
 		add(p, false)
 	}
 	c.logWrite(es)
@@ -146,8 +150,13 @@ func bodyPNR(ch register.Change) pnr.PNR {
 	return 0
 }
 
-// relatives are the other persons whose records a change touches: a
-// birth's parents, a marriage's spouse, a divorce's former spouse.
+// relatives are the other persons whose records a change of that kind
+// rewrites (see register/change_*.go), as far as before (the subject as
+// it stands now) shows them; for a replay, whose Result names none. A
+// birth: both parents. A marriage: the spouse. A divorce, a death: the
+// spouse or partner. A pnr change: the spouse or partner, both parents
+// and every child. A move, a name change, an emigration, an immigration,
+// a protection and a correction touch the subject only.
 func relatives(ch register.Change, before *register.Person) []pnr.PNR {
 	switch ch := ch.(type) {
 	case register.Birth:
@@ -158,6 +167,15 @@ func relatives(ch register.Change, before *register.Person) []pnr.PNR {
 		if before != nil {
 			return []pnr.PNR{before.Civil.Spouse}
 		}
+	case register.PNRChange:
+		if before == nil {
+			return nil
+		}
+		out := []pnr.PNR{before.Mother, before.Father}
+		if c := before.Civil.Code; c == register.CivilMarried || c == register.CivilPartnership {
+			out = append(out, before.Civil.Spouse)
+		}
+		return append(out, before.Children...)
 	}
 	return nil
 }

@@ -24,7 +24,9 @@ import (
 // takes n from both, or nothing and is refused with 429 and the seconds
 // until both hold n. A lookup by pnr costs one person, found or not (that
 // a number exists is information); a search or residents call costs the
-// persons it returns, at least one.
+// persons it returns, at least one. A call refused with 403 costs one
+// (see call.refuse), so refusals in a loop end in 429s, of which one a
+// minute is written down.
 //
 // The defaults are sized for a busy folkeregister clerk: about 100 cases
 // a day at the counter, each a search page or two of 20 and a few

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -21,10 +20,8 @@ func (c *call) pathPNR() (pnr.PNR, error) {
 		return 0, badField("pnr", err)
 	}
 	if c.user.Role == access.RoleCitizen && p != c.user.PNR {
-		c.logAccess(access.Entry{PNR: p, Outcome: "denied", Status: http.StatusForbidden})
-		c.status = http.StatusForbidden
-		writeProblem(c.w, problemFor(errNotYours))
-		return 0, errAnswered
+		c.pnr = p
+		return 0, errNotYours // fail charges, logs (or 503) and answers it
 	}
 	return p, nil
 }
@@ -173,14 +170,12 @@ func (s *Server) search(c *call) error {
 		return err
 	}
 	if cur := v.Get("cursor"); cur != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cur)
-		if err != nil {
-			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
-		}
-		if q.After, err = pnr.Parse(string(b)); err != nil {
-			return &fieldError{field: "cursor", reason: "is not a cursor from this API", err: register.ErrInvalid}
+		if q.After, err = s.cursors.open(c.user.ID, cur); err != nil {
+			return err
 		}
 	}
+	today := date.InCopenhagen(s.clock())
+	q.Hide = func(p *register.Person) bool { return unlisted(c, p, today) }
 	persons, next, err := s.reg.Search(q)
 	if err != nil {
 		return err
@@ -193,16 +188,12 @@ func (s *Server) search(c *call) error {
 		Next    string        `json:"next"`
 	}{Persons: []wire.Person{}}
 	entries := make([]access.Entry, 0, len(persons))
-	today := date.InCopenhagen(s.clock())
 	for _, p := range persons {
-		if unlisted(c, p, today) {
-			continue
-		}
 		out.Persons = append(out.Persons, wire.PersonOf(p, s.reg.Roads()))
 		entries = append(entries, s.readEntry(p, http.StatusOK))
 	}
 	if !next.IsZero() {
-		out.Next = base64.RawURLEncoding.EncodeToString([]byte(next.String()))
+		out.Next = s.cursors.seal(c.user.ID, next)
 	}
 	if err := c.logMany(entries); err != nil {
 		return err

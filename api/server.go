@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -83,6 +85,7 @@ type Server struct {
 	subsChange func() error
 	clock      func() time.Time
 	limit      *limiter
+	cursors    *cursors
 	metrics    *metrics
 	unauthLog  sampler
 	registerer prometheus.Registerer
@@ -122,6 +125,9 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cursors, err = newCursors(); err != nil {
+		return nil, err
+	}
 	s.metrics = m
 	s.routes = s.table()
 	s.mux = http.NewServeMux()
@@ -142,8 +148,57 @@ func New(o Options) (*Server, error) {
 // Close cancels the status extracts being made and waits for them.
 func (s *Server) Close() { s.jobs.close() }
 
-// Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler is the server's http.Handler. A path that is not clean (an
+// empty segment, "." or "..") names no resource: it is answered 404
+// no_route as problem+json, where http.ServeMux would redirect to the
+// cleaned path with a text/html 307 (an API client should call the path
+// it means, and a redirect would carry a token-bearing request elsewhere).
+func (s *Server) Handler() http.Handler {
+	unclean := s.wrap(&route{method: "ANY", pattern: "unmatched", h: func(*call) error { return errNoRoute }})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// As the ServeMux: "*" (a 400 of its own) and CONNECT are not cleaned.
+		if p := r.URL.Path; r.RequestURI != "*" && r.Method != http.MethodConnect && p != cleanPath(p) {
+			unclean.ServeHTTP(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath is p as http.ServeMux cleans it: path.Clean, with a trailing
+// slash kept.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// checkQuery refuses a query string that does not parse (a bad percent
+// escape, a semicolon): net/url would drop the pair and the call would
+// go on with a default. The field is the parameter, when its name reads.
+func checkQuery(raw string) error {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil || strings.Contains(pair, ";") {
+			return &fieldError{field: "query", reason: "is not a well-formed query string (& separates parameters)", err: register.ErrInvalid}
+		}
+		if _, err := url.QueryUnescape(v); err != nil {
+			return &fieldError{field: key, reason: "is not well-formed percent-encoding", err: register.ErrInvalid}
+		}
+	}
+	return nil
+}
 
 // route is one entry of the API: who may call it and what it does.
 type route struct {
@@ -185,6 +240,10 @@ func (s *Server) wrap(rt *route) http.Handler {
 			}
 			s.metrics.observe(rt.method+" "+rt.pattern, c.status, time.Since(start))
 		}()
+		if err := checkQuery(r.URL.RawQuery); err != nil {
+			c.fail(err)
+			return
+		}
 		if rt.roles != nil && s.reg.Broken() {
 			// After a failed commit storage may show what is not durable:
 			// nothing is read or written until a restart.
@@ -249,7 +308,30 @@ func (c *call) deny(err error) {
 		writeProblem(c.w, p)
 		return
 	}
+	if p.Status == http.StatusForbidden {
+		c.refuse(p)
+		return
+	}
 	if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
+		p = problemFor(lerr)
+	}
+	c.status = p.Status
+	writeProblem(c.w, p)
+}
+
+// refuse answers p, a refusal of access (403) to an authenticated user.
+// A refusal costs one person of the user's read limit, like a lookup: a
+// client looping over persons it may not see is answered 429 once the
+// limit is spent, and then only one refusal a minute is written down
+// (see spend), so refusals cannot fill the access log. Below the limit
+// each refusal is written as a denied entry (the auditor's denied_reads
+// flag counts them); if it cannot be written the answer is 503.
+func (c *call) refuse(p Problem) {
+	if err := c.spend(1, c.targetPNR()); errors.Is(err, errAnswered) {
+		return
+	} else if err != nil {
+		p = problemFor(err)
+	} else if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
 		p = problemFor(lerr)
 	}
 	c.status = p.Status
@@ -266,9 +348,8 @@ func (c *call) fail(err error) {
 	case http.StatusUnauthorized:
 		c.unauthenticated(err)
 	case http.StatusForbidden:
-		if lerr := c.logAccess(access.Entry{PNR: c.targetPNR(), Outcome: access.OutcomeDenied, Status: p.Status}); lerr != nil {
-			p = problemFor(lerr)
-		}
+		c.refuse(p)
+		return
 	}
 	if p.Status >= 500 {
 		// The error may carry internals; it stays in the process log.

@@ -293,7 +293,7 @@ func (g *group) apply(q *request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{ID: id, Seq: cs.seq, PNR: cs.ev.PNR}
+	res := Result{ID: id, Seq: cs.seq, PNR: cs.ev.PNR, Related: cs.ev.Related}
 	w.set(appendJournalKey(nil, cs.seq), appendEvent(nil, &cs.ev))
 	if q.meta.IdempotencyKey != "" {
 		rec := encodeIdempotency(q.meta.BodyHash, res)

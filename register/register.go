@@ -313,6 +313,9 @@ type Result struct {
 	// Replayed is true when an earlier request with the same idempotency
 	// key registered the change and this one changed nothing.
 	Replayed bool
+	// Related are the other persons whose records the change rewrote (a
+	// spouse, parents, children; nil for a replay).
+	Related []pnr.PNR
 }
 
 // Apply validates and commits one change. The change is durable (synced)

@@ -26,6 +26,10 @@ type Query struct {
 	Address   *AddressQuery
 	After     pnr.PNR // paging cursor: results after this pnr
 	Limit     int     // default 20, at most 500
+	// Hide, when set, leaves out persons the caller may not be shown
+	// (a search by a lookup user does not list 0001 persons). A hidden
+	// person neither fills a page nor ends one.
+	Hide func(*Person) bool
 }
 
 // AddressQuery finds who lives or lived at an address: a road (Kommune,
@@ -42,8 +46,12 @@ type AddressQuery struct {
 const maxCandidates = 500_000
 
 // Search returns the persons matching q, in pnr order, and the cursor for
-// the next page (zero when there is none). Persons whose number was
-// replaced, annulled or deleted as a duplicate are left out.
+// the next page: the last person returned, and only when at least one more
+// person matches (zero otherwise, so no page after a cursor is empty).
+// Persons whose number was replaced, annulled or deleted as a duplicate,
+// and those q.Hide leaves out, are skipped and do not count towards the
+// page. The work of one call is bounded by the candidates of the query
+// (at most maxCandidates), each read once.
 func (r *Register) Search(q Query) ([]*Person, pnr.PNR, error) {
 	if q.Limit <= 0 {
 		q.Limit = 20
@@ -83,23 +91,24 @@ func (r *Register) Search(q Query) ([]*Person, pnr.PNR, error) {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
+	start, _ := slices.BinarySearch(cands, q.After+1)
 	var out []*Person
-	for i, p := range cands {
-		if p <= q.After {
-			continue
-		}
-		if len(out) == q.Limit {
-			return out, cands[i-1], nil
-		}
+	for _, p := range cands[start:] {
 		person, err := r.Get(p)
 		if err == ErrNotFound {
 			continue
 		} else if err != nil {
 			return nil, 0, err
 		}
-		if matches(person, q, splits) {
-			out = append(out, person)
+		if !matches(person, q, splits) || (q.Hide != nil && q.Hide(person)) {
+			continue
 		}
+		if len(out) == q.Limit {
+			// One more person is shown after this page: the cursor is
+			// the last person on it, never a candidate left out.
+			return out, out[len(out)-1].PNR, nil
+		}
+		out = append(out, person)
 	}
 	return out, 0, nil
 }

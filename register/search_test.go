@@ -112,3 +112,52 @@ func sorted(ps ...pnr.PNR) []pnr.PNR {
 	slices.Sort(ps)
 	return ps
 }
+
+// TestSearchHidden pages a search with hidden persons: they neither fill a
+// page nor end one, the cursor is always a person shown, and no page after
+// a cursor is empty.
+func TestSearchHidden(t *testing.T) {
+	f := openFixture(t)
+	var all []pnr.PNR
+	for i := range 9 {
+		all = append(all, f.immigrant(19700101, pnr.Male, "Lund", 461, 10+i))
+	}
+	slices.Sort(all)
+	hidden := map[pnr.PNR]bool{all[1]: true, all[2]: true, all[3]: true, all[8]: true}
+	hide := func(p *Person) bool { return hidden[p.PNR] }
+	var shown, want []pnr.PNR
+	for _, p := range all {
+		if !hidden[p] {
+			want = append(want, p)
+		}
+	}
+	var after pnr.PNR
+	for pages := 0; ; pages++ {
+		if pages > len(all) {
+			t.Fatal("paging does not end")
+		}
+		got, next, err := f.r.Search(Query{Name: "Lund", Limit: 2, After: after, Hide: hide})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 && after != 0 {
+			t.Fatalf("an empty page after cursor %v", after)
+		}
+		for _, p := range got {
+			shown = append(shown, p.PNR)
+		}
+		if next == 0 {
+			break
+		}
+		if hidden[next] || next != got[len(got)-1].PNR {
+			t.Fatalf("cursor %v is not the last person shown (%v)", next, got[len(got)-1].PNR)
+		}
+		if len(got) != 2 {
+			t.Fatalf("a page of %d with a cursor, want 2", len(got))
+		}
+		after = next
+	}
+	if !slices.Equal(shown, want) {
+		t.Fatalf("shown %v, want %v", shown, want)
+	}
+}
