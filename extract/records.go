@@ -112,6 +112,14 @@ func (w *recordWriter) relative(p pnr.PNR) string {
 	return id
 }
 
+// visible reports whether the subscriber may be told anything of the
+// relative p: its number, birth date or name. A private subscriber is
+// told nothing of a relative that is not its own customer (the birth
+// date alone gives the first six digits of the pnr); it gets the
+// relative's name in no case (records 012 and 015 name relatives for
+// public subscribers only).
+func (w *recordWriter) visible(p pnr.PNR) bool { return w.relative(p) != "" }
+
 func sexCode(s pnr.Sex) string {
 	if s == pnr.Female {
 		return "K" // kvinde
@@ -201,7 +209,7 @@ func (w *recordWriter) person(ps *person) {
 		w.start("012")
 		b.Set("PNR", ps.id)
 		b.Set("CIVST", p.Civil.Code.String())
-		if sp := p.Civil.Spouse; !sp.IsZero() {
+		if sp := p.Civil.Spouse; w.visible(sp) {
 			b.Set("AEGTEPNR", w.relative(sp))
 			setDate(b, "AEGTEFOED_DT", w.at(date.Of(sp.BirthDate())))
 			if w.sub.Kind == subscription.Public {
@@ -225,7 +233,7 @@ func (w *recordWriter) person(ps *person) {
 			w.emit()
 		}
 	}
-	if s.Has(subscription.ScopeParents) && (!p.Mother.IsZero() || !p.Father.IsZero()) {
+	if s.Has(subscription.ScopeParents) && (w.visible(p.Mother) || w.visible(p.Father)) {
 		w.start("015")
 		b.Set("PNR", ps.id)
 		w.parent(p.Mother, p.BirthDate, "MOR_DT", "PNRMOR", "MOR_FOED_DT", "MORNVN")
@@ -252,7 +260,7 @@ func (w *recordWriter) person(ps *person) {
 }
 
 func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, nameF string) {
-	if p.IsZero() {
+	if !w.visible(p) {
 		return
 	}
 	b := w.b
@@ -321,7 +329,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			b.Set("PNR", ps.id)
 			b.Set("ANNKOR", mark)
 			b.Set("CIVST", h.Civil.String())
-			if !h.Spouse.IsZero() {
+			if w.visible(h.Spouse) {
 				b.Set("AEGTEPNR", w.relative(h.Spouse))
 				b.Set("AEGTEFOED_DT", w.at(date.Of(h.Spouse.BirthDate())).String())
 			}
