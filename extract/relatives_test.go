@@ -83,8 +83,8 @@ func TestPrivateRelatives(t *testing.T) {
 	// want: customer key -> record -> field -> value ("" blank).
 	type fields map[string]string
 	want := map[string]map[string]fields{
-		"K-a": {"012": {"AEGTEPNR": "K-c", "AEGTENVN": ""}, "029": {"AEGTEPNR": "", "AEGTEFOED_DT": ""}},
-		"K-d": {"012": {"AEGTEPNR": "", "AEGTEFOED_DT": "", "AEGTENVN": ""}},
+		"K-a":     {"012": {"AEGTEPNR": "K-c", "AEGTENVN": ""}, "029": {"AEGTEPNR": "", "AEGTEFOED_DT": ""}},
+		"K-d":     {"012": {"AEGTEPNR": "", "AEGTEFOED_DT": "", "AEGTENVN": ""}},
 		"K-child": {"015": {"PNRMOR": "K-mother", "PNRFAR": "", "FAR_FOED_DT": "", "FARNVN": "", "MORNVN": ""}},
 	}
 	spouses := map[string]string{} // id -> spouse told in 012
