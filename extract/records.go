@@ -276,16 +276,19 @@ func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, name
 
 // history writes records 022, 023, 026 and 029: the old number, and every
 // address, name and civil status that is no longer in force (ended, or
-// corrected K, or annulled A).
+// corrected K, or annulled A). A private subscriber gets no name or
+// address that was in force while the person had 0001 (hiddenHistory).
 func (w *recordWriter) history(ps *person, hide bool) {
 	p, b := ps.p, w.b
+	hidden := hiddenHistory(w.sub, p, ps.history)
 	if !p.PreviousPNR.IsZero() {
 		w.start("022")
 		b.Set("PNRGÆLD", ps.id)
 		b.Set("PNR", w.relative(p.PreviousPNR))
 		w.emit()
 	}
-	for _, h := range ps.history {
+	for i := range ps.history {
+		h := &ps.history[i]
 		old := h.Marker == register.MarkK || h.Marker == register.MarkA || (h.To != 0 && h.To <= w.on)
 		if !old || h.Marker == register.MarkCorrects || h.Marker == register.MarkAnnuls {
 			continue
@@ -296,7 +299,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 		}
 		switch h.Fact {
 		case register.FactAddress:
-			if hide || h.Address.IsZero() || !w.sub.Allowed().Has(subscription.ScopeAddress) {
+			if hide || (hidden != nil && hidden(h)) || h.Address.IsZero() || !w.sub.Allowed().Has(subscription.ScopeAddress) {
 				continue
 			}
 			w.start("023")
@@ -309,7 +312,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			setDay(b, "FRAFLYDTO", w.at(h.To))
 			w.emit()
 		case register.FactName:
-			if hide || !w.sub.Allowed().Has(subscription.ScopeName) {
+			if hide || (hidden != nil && hidden(h)) || !w.sub.Allowed().Has(subscription.ScopeName) {
 				continue
 			}
 			w.start("026")
