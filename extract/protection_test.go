@@ -160,6 +160,10 @@ func TestProtectionCodes(t *testing.T) {
 	if _, err := f.subs.AddMarks("bank", marks); err != nil {
 		t.Fatal(err)
 	}
+	// A research subscriber's extracts are monthly: the month's change
+	// extract, the status extract as of its first day.
+	month := f.endMonth()
+	on := map[string]date.Date{"auth": day, "bank": day, "uni": month}
 	uni, _, err := f.subs.Get("uni")
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +209,7 @@ func TestProtectionCodes(t *testing.T) {
 	for sub, fms := range formats {
 		for _, fm := range fms {
 			t.Run("change "+sub+" "+string(fm), func(t *testing.T) {
-				b, _ := f.extract(sub, day, fm)
+				b, _ := f.extract(sub, on[sub], fm)
 				if fm == JSONL {
 					check(t, sub, seenJSONL(t, b), false, false)
 				} else {
@@ -214,7 +218,7 @@ func TestProtectionCodes(t *testing.T) {
 			})
 			t.Run("status "+sub+" "+string(fm), func(t *testing.T) {
 				var b bytes.Buffer
-				if _, err := f.x.Status(context.Background(), sub, day, fm, &b, nil); err != nil {
+				if _, err := f.x.Status(context.Background(), sub, on[sub], fm, &b, nil); err != nil {
 					t.Fatal(err)
 				}
 				if fm == JSONL {
