@@ -68,6 +68,7 @@ var stateRefusals = []struct{ code, field, detail, why string }{
 	{"idempotency_key_reused", "*", "", "a key is bound to its first body"},
 	{"format_not_allowed", "*", "", "the subscriber's kind limits its formats"},
 	{"extract_over_budget", "*", "", "a status extract fits in the subscriber's daily budget"},
+	{"research_monthly", "*", "", "a research subscriber's extracts are of the first day of a month, never partial"},
 	{"invalid_input", "mother", "no such person", "the mother must be in the register"},
 	{"invalid_input", "mother", "at most 200 children", "a parent has at most 200 children"},
 	{"invalid_input", "father", "no such person", "the father must be in the register"},

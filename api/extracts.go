@@ -17,6 +17,7 @@ import (
 	"cpr/date"
 	"cpr/extract"
 	"cpr/register"
+	"cpr/subscription"
 )
 
 var (
@@ -49,11 +50,16 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return &fieldError{field: "format", reason: "must be p12170, jsonl or csv", err: register.ErrInvalid}
 	}
-	open, err := s.dayClosed(day, c.r.URL.Query().Get("partial"))
+	sub, _, err := s.subs.Get(id)
 	if err != nil {
 		return err
 	}
-	sub, _, err := s.subs.Get(id)
+	var open bool
+	if sub.Kind == subscription.Research {
+		err = s.monthClosed(day, c.r.URL.Query().Get("partial"))
+	} else {
+		open, err = s.dayClosed(day, c.r.URL.Query().Get("partial"))
+	}
 	if err != nil {
 		return err
 	}
@@ -90,7 +96,34 @@ func (s *Server) changeExtract(c *call) error {
 var (
 	errDayNotEnded   = errors.New("api: the day has not ended")
 	errDayNotStarted = errors.New("api: the day has not begun")
+	errMonthNotEnded = errors.New("api: the month has not ended")
+	// errNoResearchLive refuses the live feed to a research subscriber
+	// (GET /v1/subscribers/{id}/nats): a change arriving live tells its
+	// day and time, which its monthly extracts keep from it.
+	errNoResearchLive = errors.New("api: research subscribers have no live feed; their change extracts are monthly")
 )
+
+// monthClosed checks the day of a research subscriber's change extract:
+// the first of a month (422 research_monthly) that has ended by the
+// server's clock (409 month_not_ended, with closes_at). It is never
+// partial: partial=true is refused.
+func (s *Server) monthClosed(day date.Date, partial string) error {
+	switch partial {
+	case "", "false":
+	case "true":
+		return &fieldError{field: "partial", reason: "a research subscriber's change extract is monthly and never partial", err: extract.ErrResearchMonthly}
+	default:
+		return &fieldError{field: "partial", reason: "must be true or false", err: register.ErrInvalid}
+	}
+	if day.Day() != 1 {
+		return &fieldError{field: "date", reason: "a research subscriber's change extract is monthly: the first day of a month", err: extract.ErrResearchMonthly}
+	}
+	next := extract.NextMonth(day)
+	if date.InCopenhagen(s.clock()) < next {
+		return &openDayError{err: errMonthNotEnded, closes: next.StartIn(date.Copenhagen)}
+	}
+	return nil
+}
 
 // openDayError refuses the change extract of a day that has not ended:
 // the problem says when it closes (closes_at).
@@ -100,6 +133,9 @@ type openDayError struct {
 }
 
 func (e *openDayError) Error() string {
+	if e.err == errMonthNotEnded {
+		return "a research subscriber's change extract is monthly; this month's can be had from " + e.closes.Format(time.RFC3339)
+	}
 	if e.err == errDayNotStarted {
 		return "the day is in the future; its change extract can be had from " + e.closes.Format(time.RFC3339)
 	}
@@ -207,11 +243,20 @@ func (s *Server) postStatusExtract(c *call) error {
 	if err := c.ownSubscriber(b.Subscriber); err != nil {
 		return err
 	}
+	sub, _, err := s.subs.Get(b.Subscriber)
+	if err != nil {
+		return err
+	}
 	on := date.InCopenhagen(s.clock())
-	var err error
+	if sub.Kind == subscription.Research {
+		on = date.MustNew(on.Year(), on.Month(), 1) // monthly: as of the first
+	}
 	if b.Date != "" {
 		if on, err = date.Parse(b.Date); err != nil {
 			return badField("date", err)
+		}
+		if err := extract.Monthly(&sub, on); err != nil {
+			return &fieldError{field: "date", reason: "a research subscriber's status extract is as of the first day of a month", err: err}
 		}
 	}
 	f, err := extract.ParseFormat(b.Format)

@@ -186,8 +186,12 @@ func (s *Server) subscriberNATS(c *call) error {
 	if err := c.ownSubscriber(id); err != nil {
 		return err
 	}
-	if _, _, err := s.subs.Get(id); err != nil {
+	sub, _, err := s.subs.Get(id)
+	if err != nil {
 		return err
+	}
+	if sub.Kind == subscription.Research {
+		return errNoResearchLive
 	}
 	if s.subNATS == nil {
 		return fmt.Errorf("%w: no live feed", register.ErrUnavailable)

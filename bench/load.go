@@ -15,6 +15,7 @@ type loaded struct {
 	subs                    *subscription.Registry
 	persons                 register.LoadStats
 	subscribers             int
+	daily                   int // subscribers with a daily change extract: all but research
 	marks                   int64
 	tPersons, tSubs, tMarks float64 // seconds of each part
 }
@@ -64,6 +65,11 @@ func (ld *loaded) subscriptions(ctx context.Context, reg *register.Register, dir
 		}
 	}
 	ld.subs, ld.subscribers, ld.tSubs = subs, len(specs), since(t)
+	for _, s := range specs {
+		if s.Kind != subscription.Research {
+			ld.daily++ // research change extracts are monthly, not daily
+		}
+	}
 	t = time.Now()
 	var merr error
 	n, err := subs.ImportMarks(ctx, readMarks(dir, &merr))

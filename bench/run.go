@@ -211,7 +211,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 			rep.Checks.StatusExtractPersonsExpected += s.Persons
 		}
 	}
-	rep.Checks.ChangeExtractFilesExpected = int64(len(days) * ld.subscribers)
+	rep.Checks.ChangeExtractFilesExpected = int64(len(days) * ld.daily)
 	rep.CommitLatencyMS = latencyOf(ap.latency)
 	rep.finish()
 	if !rep.Checks.OK {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"cpr/subscription"
 )
 
 // TestYear generates a small year and replays it: every change is
@@ -52,8 +54,22 @@ func TestYear(t *testing.T) {
 		t.Errorf("extract persons %d and %d, the manifest says %d and %d", c.ChangeExtractPersons, c.StatusExtractPersons,
 			man.Expected.ChangeExtractPersons, man.Expected.StatusExtractPersons)
 	}
-	if want := int64(man.Days * man.Subscribers); c.ChangeExtractFiles != want || rep.Phases.ChangeExtracts.Extracts != want {
-		t.Errorf("%d change extract files, want one per subscriber and day: %d", c.ChangeExtractFiles, want)
+	specs, err := readSubscribers(wl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	research := 0
+	for _, s := range specs {
+		if s.Kind == subscription.Research {
+			research++
+		}
+	}
+	if research == 0 {
+		t.Error("no research subscriber in the workload")
+	}
+	// Research subscribers' change extracts are monthly: no daily file.
+	if want := int64(man.Days * (man.Subscribers - research)); c.ChangeExtractFiles != want || rep.Phases.ChangeExtracts.Extracts != want {
+		t.Errorf("%d change extract files, want one per subscriber but research and day: %d", c.ChangeExtractFiles, want)
 	}
 	if rep.Phases.StatusExtracts.Extracts != int64(man.StatusExtracts) {
 		t.Errorf("%d status extracts, the workload has %d", rep.Phases.StatusExtracts.Extracts, man.StatusExtracts)

@@ -20,9 +20,11 @@ import (
 // The distributor publishes each change, as each subscriber whose circle
 // it touches may see it, on cpr.dist.<subscriber id>. It is a live feed
 // (core NATS, at most once, from the moment the register starts); the
-// daily change extract is the complete record. Every message but a
-// research subscriber's carries the Cpr-Seq header, so a subscriber can
-// tell when it missed one.
+// daily change extract is the complete record. Every message carries the
+// Cpr-Seq header, so a subscriber can tell when it missed one. A research
+// subscriber has no live feed: a change arriving live would tell its day
+// and time, which its monthly extracts keep from it; its messages
+// (Coarse) are not published.
 
 // DistPrefix is the root of the subscribers' subjects.
 const DistPrefix = "cpr.dist"
@@ -32,7 +34,8 @@ type DistMessage struct {
 	Subscriber string
 	Data       []byte
 	// Coarse: the subscriber is told dates to the month only (research).
-	// The message goes without Nats-Msg-Id and Cpr-Seq: the event id holds
+	// Such a message is not published (research has no live feed); were
+	// it, Nats-Msg-Id and Cpr-Seq would be left out: the event id holds
 	// its time to the millisecond, and both are the same for every
 	// subscriber, so they would link research pseudonyms across
 	// recipients.
@@ -110,6 +113,9 @@ func (d *Distributor) run(next uint64) {
 				return err
 			}
 			for _, m := range msgs {
+				if m.Coarse {
+					continue // a research subscriber: no live feed
+				}
 				msg := nats.NewMsg(DistPrefix + "." + m.Subscriber)
 				msg.Data = m.Data
 				if !m.Coarse {

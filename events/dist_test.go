@@ -13,9 +13,11 @@ import (
 	"cpr/register"
 )
 
-// TestDistributorCoarse: a research subscriber's message (Coarse) goes out
-// without Nats-Msg-Id and Cpr-Seq, which would date it to the millisecond
-// and link it across recipients; a public subscriber's keeps both.
+// TestDistributorCoarse: a research subscriber's message (Coarse) is not
+// published at all (no live feed: its arrival would date the change); a
+// public subscriber's goes out with Nats-Msg-Id and Cpr-Seq. The second
+// change sends "uni" a plain message as a marker: published after the
+// first change's, it must be the first "uni" receives.
 func TestDistributorCoarse(t *testing.T) {
 	dir := t.TempDir()
 	srv, err := events.StartServer(events.ServerConfig{Dir: dir + "/nats", Addr: "127.0.0.1:0", Users: append(testUsers(),
@@ -28,7 +30,8 @@ func TestDistributorCoarse(t *testing.T) {
 	ms := loadPopulation(t, reg, 200, 7)
 	d, err := events.StartDistributor(events.DistConfig{Register: reg, URL: srv.URL(), User: registerUser, Password: registerPass,
 		Messages: func(ev *register.Event) ([]events.DistMessage, error) {
-			return []events.DistMessage{{Subscriber: "auth", Data: []byte(`{}`)}, {Subscriber: "uni", Data: []byte(`{}`), Coarse: true}}, nil
+			return []events.DistMessage{{Subscriber: "auth", Data: []byte(`{}`)},
+				{Subscriber: "uni", Data: []byte(`{}`), Coarse: ev.Seq == 1}}, nil
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,20 +52,21 @@ func TestDistributorCoarse(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	if _, err := reg.Apply(context.Background(), randomMove(rng, reg.Roads(), ms, 0.5), register.Meta{Actor: "test"}); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := reg.Apply(context.Background(), randomMove(rng, reg.Roads(), ms, 0.5), register.Meta{Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for id, s := range subs {
-		m, err := s.NextMsg(10 * time.Second)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		seq, msgID := m.Header.Get(events.HeaderSeq), m.Header.Get(jetstream.MsgIDHeader)
-		if id == "uni" && (seq != "" || msgID != "") {
-			t.Fatalf("research message carries Cpr-Seq %q, Nats-Msg-Id %q", seq, msgID)
-		}
-		if id == "auth" && (seq != "1" || msgID == "") {
-			t.Fatalf("public message carries Cpr-Seq %q, Nats-Msg-Id %q", seq, msgID)
+	for id, want := range map[string][]string{"auth": {"1", "2"}, "uni": {"2"}} {
+		for _, w := range want {
+			m, err := subs[id].NextMsg(10 * time.Second)
+			if err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			seq, msgID := m.Header.Get(events.HeaderSeq), m.Header.Get(jetstream.MsgIDHeader)
+			if seq != w || msgID == "" {
+				t.Fatalf("%s: message with Cpr-Seq %q, Nats-Msg-Id %q; want seq %s (a research message was published?)", id, seq, msgID, w)
+			}
 		}
 	}
 }

@@ -39,8 +39,9 @@ type DayExtract struct {
 // same content Change gives each of them, in one pass over the day's
 // journal: each change is routed once, each person touched is read once
 // (as the register knew it at the end of the day) and formatted for every
-// subscriber that receives it. Every subscriber gets an extract, an empty
-// one (start and end record) when nothing touched its circle. The result
+// subscriber that receives it. Every subscriber but a research one gets
+// an extract, an empty one (start and end record) when nothing touched its
+// circle; a research subscriber's is monthly, made by Change. The result
 // is ordered by subscriber id.
 func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) ([]DayExtract, error) {
 	if o.Format == nil {
@@ -55,7 +56,9 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	partial := x.partialDay(day)
-	subs := x.Subs.List()
+	// Research subscribers' change extracts are monthly (Change), never
+	// of a day: ChangeDay leaves them out.
+	subs := slices.DeleteFunc(x.Subs.List(), func(s subscription.Subscriber) bool { return s.Kind == subscription.Research })
 	end := day.AddDays(1).StartIn(date.Copenhagen)
 	known := end.Add(-time.Nanosecond)
 	first, err := x.Reg.FirstSeqAt(day.StartIn(date.Copenhagen))
@@ -107,7 +110,10 @@ func (x *Extractor) ChangeDay(ctx context.Context, day date.Date, o DayOptions) 
 			return err
 		}
 		for _, d := range rt.Route(ev, kommuneOf) {
-			i := slot[d.Sub.ID]
+			i, ok := slot[d.Sub.ID]
+			if !ok {
+				continue // a research subscriber, or one put since List
+			}
 			if touched[i] == nil {
 				touched[i] = map[pnr.PNR][]event{}
 			}

@@ -71,11 +71,15 @@ func TestChangeDaySameAsChange(t *testing.T) {
 	if _, err := f.subs.AddMarks("bank", marks); err != nil {
 		t.Fatal(err)
 	}
-	formats := map[string]Format{"all": P12170, "k0101": P12170, "deaths": P12170, "bank": JSONL, "research": JSONL, "quiet": P12170}
+	// The research subscriber gets no daily extract (its is monthly).
+	formats := map[string]Format{"all": P12170, "k0101": P12170, "deaths": P12170, "bank": JSONL, "quiet": P12170}
 
 	compare := func(day date.Date, workers int) int {
 		t.Helper()
 		files, out := f.changeDay(day, workers)
+		if files["research"] != nil {
+			t.Fatal("ChangeDay wrote a research subscriber's daily extract")
+		}
 		if len(out) != len(formats) {
 			t.Fatalf("%d extracts, want %d", len(out), len(formats))
 		}

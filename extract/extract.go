@@ -63,7 +63,29 @@ func ParseFormat(s string) (Format, error) {
 var (
 	ErrInvalid   = errors.New("extract: invalid request")
 	ErrForbidden = errors.New("extract: private subscribers receive JSON Lines or CSV, not P12170")
+	// ErrResearchMonthly refuses a research subscriber's extract as of a
+	// day other than the first of a month (Monthly).
+	ErrResearchMonthly = errors.New("extract: a research subscriber's extracts are monthly, as of the first day of a month")
+	// ErrMonthOpen refuses a research subscriber's change extract of a
+	// month that has not ended: it is never partial.
+	ErrMonthOpen = errors.New("extract: the month has not ended")
 )
+
+// Monthly checks the day of a research subscriber's extract: the first
+// day of a month. A day-by-day series of extracts would tell each
+// person's day of birth (a pseudonym appears the day after) and the day
+// of each change, which the month-coarse dates keep from it.
+func Monthly(s *subscription.Subscriber, day date.Date) error {
+	if s.Kind == subscription.Research && day.Day() != 1 {
+		return ErrResearchMonthly
+	}
+	return nil
+}
+
+// NextMonth is the first day of the month after day's.
+func NextMonth(day date.Date) date.Date {
+	return date.Of(date.MustNew(day.Year(), day.Month(), 1).Time().AddDate(0, 1, 0))
+}
 
 // FileName is the CPR file name of an extract: D<YYMMDD>.L<task number>.
 func FileName(s *subscription.Subscriber, day date.Date, f Format) string {

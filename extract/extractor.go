@@ -155,14 +155,28 @@ func (x *Extractor) viewSnapshot(view personReader, sub *subscription.Subscriber
 // each as a full snapshot as the register knew it at the end of the day,
 // with an event record per change. The start record names the day and the
 // day before as production dates (the extract is daily, so a missing file
-// shows). The same day asked twice gives the same bytes.
+// shows). The same day asked twice gives the same bytes. A research
+// subscriber's is monthly: day is the first of a month that has ended
+// (else ErrResearchMonthly or ErrMonthOpen), the start record names it and
+// the first of the month before.
 func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Format, w io.Writer) (Stats, error) {
 	sub, err := x.subscriber(id, f)
 	if err != nil {
 		return Stats{}, err
 	}
-	partial := x.partialDay(day)
-	end := day.AddDays(1).StartIn(date.Copenhagen)
+	// A research subscriber's change extract is of a month: every change
+	// registered from its first day to its last, the persons as known at
+	// its end. It is made only once the month has ended.
+	last, partial := day, x.partialDay(day)
+	if sub.Kind == subscription.Research {
+		if err := Monthly(sub, day); err != nil {
+			return Stats{}, err
+		}
+		if last = NextMonth(day).AddDays(-1); x.partialDay(last) {
+			return Stats{}, ErrMonthOpen
+		}
+	}
+	end := last.AddDays(1).StartIn(date.Copenhagen)
 	known := end.Add(-time.Nanosecond)
 	first, err := x.Reg.FirstSeqAt(day.StartIn(date.Copenhagen))
 	if err != nil {
@@ -175,7 +189,7 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	touched := map[pnr.PNR][]event{}
 	rt := x.Subs.Router()
 	kommuneOf := func(p pnr.PNR) uint16 {
-		if q, err := x.Reg.AsOf(p, day, known); err == nil {
+		if q, err := x.Reg.AsOf(p, last, known); err == nil {
 			return q.Kommune()
 		}
 		return 0
@@ -207,13 +221,17 @@ func (x *Extractor) Change(ctx context.Context, id string, day date.Date, f Form
 	}
 	slices.Sort(pnrs)
 	ids := x.identity(sub)
-	out := x.newOutput(f, w, sub, x.names(day, known), ids, day)
+	out := x.newOutput(f, w, sub, x.names(last, known), ids, last)
 	defer out.close()
-	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day, partial: partial}); err != nil {
+	prev := day.AddDays(-1)
+	if sub.Kind == subscription.Research {
+		prev = date.Of(day.Time().AddDate(0, -1, 0)) // the month before
+	}
+	if err := out.begin(header{kind: "change", sub: sub, day: day, prev: prev, production: day, partial: partial}); err != nil {
 		return Stats{}, err
 	}
 	for _, p := range pnrs {
-		ps, ok, err := x.snapshot(sub, ids, p, day, known)
+		ps, ok, err := x.snapshot(sub, ids, p, last, known)
 		if err != nil {
 			return Stats{}, err
 		}

@@ -131,11 +131,13 @@ func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, 
 		out.Mother, out.Father = id(p.Mother), id(p.Father)
 	}
 	if s.Has(subscription.ScopeHistory) && sub.Kind == subscription.Public {
-		for _, h := range ps.history {
-			if hide && (h.Fact == register.FactName || h.Fact == register.FactAddress) {
+		hidden := hiddenHistory(sub, p, ps.history)
+		for i := range ps.history {
+			h := &ps.history[i]
+			if (hide && (h.Fact == register.FactName || h.Fact == register.FactAddress)) || (hidden != nil && hidden(h)) {
 				continue
 			}
-			out.History = append(out.History, wire.EntryOf(h, roads))
+			out.History = append(out.History, wire.EntryOf(*h, roads))
 		}
 	}
 	for _, e := range ps.events {

@@ -112,6 +112,14 @@ func (w *recordWriter) relative(p pnr.PNR) string {
 	return id
 }
 
+// visible reports whether the subscriber may be told anything of the
+// relative p: its number, birth date or name. A private subscriber is
+// told nothing of a relative that is not its own customer (the birth
+// date alone gives the first six digits of the pnr); it gets the
+// relative's name in no case (records 012 and 015 name relatives for
+// public subscribers only).
+func (w *recordWriter) visible(p pnr.PNR) bool { return w.relative(p) != "" }
+
 func sexCode(s pnr.Sex) string {
 	if s == pnr.Female {
 		return "K" // kvinde
@@ -201,7 +209,7 @@ func (w *recordWriter) person(ps *person) {
 		w.start("012")
 		b.Set("PNR", ps.id)
 		b.Set("CIVST", p.Civil.Code.String())
-		if sp := p.Civil.Spouse; !sp.IsZero() {
+		if sp := p.Civil.Spouse; w.visible(sp) {
 			b.Set("AEGTEPNR", w.relative(sp))
 			setDate(b, "AEGTEFOED_DT", w.at(date.Of(sp.BirthDate())))
 			if w.sub.Kind == subscription.Public {
@@ -225,7 +233,7 @@ func (w *recordWriter) person(ps *person) {
 			w.emit()
 		}
 	}
-	if s.Has(subscription.ScopeParents) && (!p.Mother.IsZero() || !p.Father.IsZero()) {
+	if s.Has(subscription.ScopeParents) && (w.visible(p.Mother) || w.visible(p.Father)) {
 		w.start("015")
 		b.Set("PNR", ps.id)
 		w.parent(p.Mother, p.BirthDate, "MOR_DT", "PNRMOR", "MOR_FOED_DT", "MORNVN")
@@ -252,7 +260,7 @@ func (w *recordWriter) person(ps *person) {
 }
 
 func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, nameF string) {
-	if p.IsZero() {
+	if !w.visible(p) {
 		return
 	}
 	b := w.b
@@ -268,16 +276,19 @@ func (w *recordWriter) parent(p pnr.PNR, since date.Date, dt, pnrF, birthF, name
 
 // history writes records 022, 023, 026 and 029: the old number, and every
 // address, name and civil status that is no longer in force (ended, or
-// corrected K, or annulled A).
+// corrected K, or annulled A). A private subscriber gets no name or
+// address that was in force while the person had 0001 (hiddenHistory).
 func (w *recordWriter) history(ps *person, hide bool) {
 	p, b := ps.p, w.b
+	hidden := hiddenHistory(w.sub, p, ps.history)
 	if !p.PreviousPNR.IsZero() {
 		w.start("022")
 		b.Set("PNRGÆLD", ps.id)
 		b.Set("PNR", w.relative(p.PreviousPNR))
 		w.emit()
 	}
-	for _, h := range ps.history {
+	for i := range ps.history {
+		h := &ps.history[i]
 		old := h.Marker == register.MarkK || h.Marker == register.MarkA || (h.To != 0 && h.To <= w.on)
 		if !old || h.Marker == register.MarkCorrects || h.Marker == register.MarkAnnuls {
 			continue
@@ -288,7 +299,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 		}
 		switch h.Fact {
 		case register.FactAddress:
-			if hide || h.Address.IsZero() || !w.sub.Allowed().Has(subscription.ScopeAddress) {
+			if hide || (hidden != nil && hidden(h)) || h.Address.IsZero() || !w.sub.Allowed().Has(subscription.ScopeAddress) {
 				continue
 			}
 			w.start("023")
@@ -301,7 +312,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			setDay(b, "FRAFLYDTO", w.at(h.To))
 			w.emit()
 		case register.FactName:
-			if hide || !w.sub.Allowed().Has(subscription.ScopeName) {
+			if hide || (hidden != nil && hidden(h)) || !w.sub.Allowed().Has(subscription.ScopeName) {
 				continue
 			}
 			w.start("026")
@@ -321,7 +332,7 @@ func (w *recordWriter) history(ps *person, hide bool) {
 			b.Set("PNR", ps.id)
 			b.Set("ANNKOR", mark)
 			b.Set("CIVST", h.Civil.String())
-			if !h.Spouse.IsZero() {
+			if w.visible(h.Spouse) {
 				b.Set("AEGTEPNR", w.relative(h.Spouse))
 				b.Set("AEGTEFOED_DT", w.at(date.Of(h.Spouse.BirthDate())).String())
 			}

@@ -55,7 +55,9 @@ func pseudonymOK(t *testing.T, what, v string) {
 // researchFixture: two research subscribers over the whole population
 // with every scope they may have, a public one, and a day of changes that
 // touch every date a research subscriber gets (status, birth, civil
-// status and its history, a spouse's birth, events).
+// status and its history, a spouse's birth, events). It returns the
+// first day of the month, which has ended: the day of a research
+// subscriber's extracts.
 func researchFixture(t *testing.T) (*fixture, date.Date) {
 	f := newFixture(t)
 	ok := subscription.ScopeCivil | subscription.ScopeHistory
@@ -70,7 +72,7 @@ func researchFixture(t *testing.T) (*fixture, date.Date) {
 	f.apply(register.Move{PNR: ps[3].PNR, Effective: day, Address: address.Address{Kommunekode: 751,
 		Vejkode: address.Demo().InKommune(751)[3].Vejkode, Husnr: "7"}})
 	f.apply(register.Death{PNR: ps[4].PNR, Effective: day})
-	return f, day
+	return f, f.endMonth()
 }
 
 // checkResearch checks one research file: no date finer than a month, and

@@ -26,6 +26,9 @@ func (x *Extractor) Status(ctx context.Context, id string, on date.Date, f Forma
 	if err != nil {
 		return Stats{}, err
 	}
+	if err := Monthly(sub, on); err != nil {
+		return Stats{}, err
+	}
 	ids := x.identity(sub)
 	// Today by the register's clock: the day its stored records are
 	// measured against (a replayed year runs on a clock of its own).

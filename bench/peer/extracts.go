@@ -200,7 +200,9 @@ func newExtractor(ctx context.Context, pool *pgxpool.Pool) (*extractor, error) {
 		case "private":
 			s.scope["protection"] = true
 		}
-		x.subs = append(x.subs, s)
+		if s.Kind != "research" { // research change extracts are monthly: no daily file
+			x.subs = append(x.subs, s)
+		}
 		x.byID[s.ID] = s
 	}
 	return x, rows.Err()
@@ -222,8 +224,8 @@ func fileName(s *sub, day time.Time) string {
 	return name
 }
 
-// changeExtracts writes the day's change extract of every subscriber (an
-// empty one for those with nobody) into dir.
+// changeExtracts writes the day's change extract of every subscriber but
+// a research one (an empty one for those with nobody) into dir.
 // It returns the totals and, per subscriber, the persons and events.
 func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir string) (ExtractStats, map[string][2]int64, error) {
 	st, st0 := ExtractStats{}, ExtractStats{}
@@ -283,6 +285,9 @@ func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir strin
 		dst = append(dst, &p.EvSeq, &p.EvKind, &p.EvEffective, &p.EvReg, &p.EvDerived)
 		if err := rows.Scan(dst...); err != nil {
 			return st0, nil, err
+		}
+		if s := x.byID[subID]; s != nil && s.Kind == "research" {
+			continue // monthly, not in the day's files
 		}
 		if cur == nil || cur.s.ID != subID {
 			if err := finish(); err != nil {

@@ -60,8 +60,22 @@ func TestRunTiny(t *testing.T) {
 		t.Errorf("applied %d changes, the manifest has %d", ph["changes"].Changes, m.Changes)
 	}
 	ce, se := ph["change_extracts"], ph["status_extracts"]
-	if ce.Extracts != int64(m.Days*m.Subscribers) || se.Extracts != int64(m.StatusExtracts) {
-		t.Errorf("%d change and %d status extracts, want %d and %d", ce.Extracts, se.Extracts, m.Days*m.Subscribers, m.StatusExtracts)
+	// Research subscribers' change extracts are monthly: no daily file.
+	var specs []bench.SubscriberSpec
+	if b, err := os.ReadFile(filepath.Join(dir, bench.FileSubscribers)); err != nil || json.Unmarshal(b, &specs) != nil {
+		t.Fatalf("the workload's subscribers: %v", err)
+	}
+	daily := 0
+	for _, s := range specs {
+		if s.Kind != "research" {
+			daily++
+		}
+	}
+	if daily == len(specs) {
+		t.Error("no research subscriber in the workload")
+	}
+	if ce.Extracts != int64(m.Days*daily) || se.Extracts != int64(m.StatusExtracts) {
+		t.Errorf("%d change and %d status extracts, want %d and %d", ce.Extracts, se.Extracts, m.Days*daily, m.StatusExtracts)
 	}
 	if ce.Persons != m.Expected.ChangeExtractPersons || se.Persons != m.Expected.StatusExtractPersons {
 		t.Errorf("extract persons %d and %d, the manifest expects %d and %d", ce.Persons, se.Persons,

@@ -31,7 +31,9 @@ func (n *natsConn) subscriberPassword(id string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
 }
 
-// syncUsers gives every subscriber its NATS user on the embedded server.
+// syncUsers gives every subscriber but a research one its NATS user on the
+// embedded server: research subscribers have no live feed (a change
+// arriving live tells its day; their extracts are monthly).
 func (n *natsConn) syncUsers(subs []subscription.Subscriber) error {
 	if n.srv == nil {
 		return nil
@@ -41,6 +43,9 @@ func (n *natsConn) syncUsers(subs []subscription.Subscriber) error {
 		events.OperatorUser("operator", n.secrets.OperatorPassword),
 	}
 	for _, s := range subs {
+		if s.Kind == subscription.Research {
+			continue
+		}
 		users = append(users, events.SubscriberUser(s.ID, n.subscriberPassword(s.ID)))
 	}
 	return n.srv.SetUsers(users)
