@@ -157,8 +157,8 @@ func TestExtractMissingData(t *testing.T) {
 	}
 }
 
-// TestOfflineCommandsOnHeldRegister: load and extract on a register
-// another process holds (as a running serve does) say so.
+// TestOfflineCommandsOnHeldRegister: load, extract and a second serve on
+// a register another process holds (as a running serve does) say so.
 func TestOfflineCommandsOnHeldRegister(t *testing.T) {
 	data := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldRegister$")
@@ -183,6 +183,7 @@ func TestOfflineCommandsOnHeldRegister(t *testing.T) {
 		{"load", "--data", data, "--persons", "10"},
 		{"extract", "status", "--data", data, "--subscriber", "auth", "--out", t.TempDir()},
 		{"extract", "change", "--data", data, "--subscriber", "auth", "--out", t.TempDir()},
+		{"serve", "--data", data, "--addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--log-level", "error"},
 	} {
 		err, _, _ := runErr(args...)
 		if err == nil || !strings.Contains(err.Error(), "held by another process") {

@@ -12,8 +12,9 @@ import (
 )
 
 // openOffline opens DATA/register for a command that runs while the
-// server is stopped. A register another process holds (a running
-// "cpr serve") is named as such instead of Pebble's lock error.
+// server is stopped, and for serve itself. A register another process
+// holds (a running "cpr serve") is named as such instead of Pebble's
+// lock error.
 func openOffline(cmd, data string, o register.Options) (*register.Register, error) {
 	dir := filepath.Join(data, "register")
 	reg, err := register.Open(dir, o)

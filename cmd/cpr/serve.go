@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	if err := os.MkdirAll(filepath.Join(c.data, "extracts"), 0o750); err != nil {
 		return err
 	}
-	reg, err := register.Open(filepath.Join(c.data, "register"), register.Options{Logger: log})
+	reg, err := openOffline("serve", c.data, register.Options{Logger: log})
 	if err != nil {
 		return err
 	}
