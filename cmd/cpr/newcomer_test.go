@@ -16,11 +16,11 @@ import (
 	"cpr/register"
 )
 
-// runErr runs cpr and returns its error, stdout and stderr.
-func runErr(args ...string) (error, string, string) {
+// runErr runs cpr and returns its stdout, stderr and error.
+func runErr(args ...string) (string, string, error) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
-	return err, out.String(), errOut.String()
+	return out.String(), errOut.String(), err
 }
 
 // helpArgs are every way of asking cpr and its commands for help.
@@ -36,7 +36,7 @@ var helpArgs = [][]string{
 // exit 0 (run returns nil), nothing on stderr.
 func TestHelpGoesToStdout(t *testing.T) {
 	for _, args := range helpArgs {
-		err, out, errOut := runErr(args...)
+		out, errOut, err := runErr(args...)
 		if err != nil || !strings.Contains(out, "usage: cpr") || errOut != "" {
 			t.Errorf("cpr %s: err %v, stdout %q, stderr %q", strings.Join(args, " "), err, out, errOut)
 		}
@@ -45,7 +45,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 
 func TestVersionFlag(t *testing.T) {
 	for _, arg := range []string{"--version", "-version", "version"} {
-		if err, out, _ := runErr(arg); err != nil || out != "cpr "+version+"\n" {
+		if out, _, err := runErr(arg); err != nil || out != "cpr "+version+"\n" {
 			t.Errorf("cpr %s: %v %q", arg, err, out)
 		}
 	}
@@ -61,7 +61,7 @@ func TestEveryFlagHasEnv(t *testing.T) {
 	flagLine := regexp.MustCompile(`^  -([a-z0-9-]+)`)
 	envName := regexp.MustCompile(`\(env (CPR_[A-Z0-9_]+)`)
 	for _, args := range helpArgs {
-		_, out, _ := runErr(args...)
+		out, _, _ := runErr(args...)
 		// PrintDefaults: "  -name type" then the usage on lines of its own.
 		var name, text string
 		check := func() {
@@ -108,7 +108,7 @@ func TestBusyNATSPort(t *testing.T) {
 	}
 	defer ln.Close()
 	data := filepath.Join(t.TempDir(), "data")
-	err, _, _ = runErr("serve", "--data", data, "--addr", "127.0.0.1:0", "--nats-addr", ln.Addr().String(), "--log-level", "error")
+	_, _, err = runErr("serve", "--data", data, "--addr", "127.0.0.1:0", "--nats-addr", ln.Addr().String(), "--log-level", "error")
 	if err == nil || !strings.Contains(err.Error(), "--nats-addr "+ln.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("serve on a busy NATS port: %v", err)
 	}
@@ -133,7 +133,7 @@ func TestRefusedSizes(t *testing.T) {
 		{[]string{"load", "--data", filepath.Join(dir, "d1"), "--persons", "0"}, "--persons"},
 		{[]string{"serve", "--data", filepath.Join(dir, "d2"), "--addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--demo-persons", "0"}, "--demo-persons"},
 	} {
-		err, _, _ := runErr(tc.args...)
+		_, _, err := runErr(tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("cpr %s: %v, want an error naming %s", strings.Join(tc.args, " "), err, tc.want)
 		}
@@ -147,7 +147,7 @@ func TestRefusedSizes(t *testing.T) {
 // refuses, and does not create an empty register to report on.
 func TestExtractMissingData(t *testing.T) {
 	for _, data := range []string{filepath.Join(t.TempDir(), "typo"), t.TempDir()} {
-		err, _, _ := runErr("extract", "status", "--data", data, "--subscriber", "auth", "--out", t.TempDir())
+		_, _, err := runErr("extract", "status", "--data", data, "--subscriber", "auth", "--out", t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "no register in "+data) {
 			t.Errorf("extract on %s: %v", data, err)
 		}
@@ -185,7 +185,7 @@ func TestOfflineCommandsOnHeldRegister(t *testing.T) {
 		{"extract", "change", "--data", data, "--subscriber", "auth", "--out", t.TempDir()},
 		{"serve", "--data", data, "--addr", "127.0.0.1:0", "--nats-addr", "127.0.0.1:0", "--log-level", "error"},
 	} {
-		err, _, _ := runErr(args...)
+		_, _, err := runErr(args...)
 		if err == nil || !strings.Contains(err.Error(), "held by another process") {
 			t.Errorf("cpr %s on a held register: %v", strings.Join(args[:2], " "), err)
 		}
@@ -197,7 +197,7 @@ func TestOfflineCommandsOnHeldRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reg.Close()
-	if err, _, _ := runErr("load", "--data", mine, "--persons", "10"); err == nil || !strings.Contains(err.Error(), "held by another process") {
+	if _, _, err := runErr("load", "--data", mine, "--persons", "10"); err == nil || !strings.Contains(err.Error(), "held by another process") {
 		t.Errorf("cpr load on a register this process holds: %v", err)
 	}
 }
