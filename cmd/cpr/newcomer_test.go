@@ -117,6 +117,19 @@ func TestBusyNATSPort(t *testing.T) {
 	}
 }
 
+// TestBusyHTTPPort: a busy --addr is named in the error.
+func TestBusyHTTPPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, _, err = runErr("serve", "--data", t.TempDir(), "--addr", ln.Addr().String(), "--nats-addr", "127.0.0.1:0", "--log-level", "error")
+	if err == nil || !strings.Contains(err.Error(), "--addr "+ln.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("serve on a busy HTTP port: %v", err)
+	}
+}
+
 // TestRefusedSizes: sizes that make no population are refused, naming
 // the flag, and create nothing.
 func TestRefusedSizes(t *testing.T) {

@@ -121,7 +121,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("serve: --addr %s: %w", c.addr, err)
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if c.demo {
