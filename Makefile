@@ -20,7 +20,7 @@ run:
 	@echo "make run: (an empty register gets a demo population first; tokens in $(DATA)/demo-tokens.json; Ctrl-C stops)"
 	$(BIN) serve --data $(DATA) --addr $(ADDR) --demo
 
-## test: every test, race detector on, the long loops short (-short): five minutes on 2 cores
+## test: every test, race detector on, the long loops short (-short)
 test:
 	$(GO) test -short $(TESTFLAGS) ./...
 
