@@ -1,4 +1,5 @@
-# The two commands: `make run` and `make test`. Everything else is a helper.
+# The two commands: `make run` and `make test` (make test-long: the long loops too).
+# Everything else is a helper.
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN           := bin/cpr
@@ -6,18 +7,30 @@ DATA          ?= ./data
 ADDR          ?= 127.0.0.1:8080
 TESTFLAGS     ?= -race -timeout 20m
 
-.PHONY: build run test lint bench bench-go chaos fmt tidy-check clean
+.PHONY: build run test test-long lint bench bench-go chaos fmt tidy-check clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cpr
 
 ## run: start the register with embedded defaults and a demo population
-run: build
+run:
+	@echo "make run: building $(BIN) (go build ./cmd/cpr; a minute or two the first time) ..."
+	@$(GO) build -o $(BIN) ./cmd/cpr
+	@echo "make run: starting $(BIN) serve --data $(DATA) --addr $(ADDR) --demo"
+	@echo "make run: (an empty register gets a demo population first; tokens in $(DATA)/demo-tokens.json; Ctrl-C stops)"
 	$(BIN) serve --data $(DATA) --addr $(ADDR) --demo
 
-## test: every test, race detector on
+## test: every test, race detector on, the long loops short (-short)
 test:
-	$(GO) test $(TESTFLAGS) ./...
+	$(GO) test -short $(TESTFLAGS) ./...
+
+## test-long: the long crash, fuzz-corpus and chaos loops that -short skips or shrinks, in full
+## (.ci/long-tests finds them: every Test calling testing.Short() or skipLong())
+test-long:
+	@.ci/long-tests | while read -r dir tests; do \
+	  echo "$(GO) test $(TESTFLAGS) -run '$$tests' ./$$dir/"; \
+	  $(GO) test $(TESTFLAGS) -run "$$tests" ./$$dir/ || exit 1; \
+	done
 
 ## lint: gofmt, go vet, staticcheck (pinned)
 lint:

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCrash(t *testing.T) {
+	skipLong(t, "three kills of a serving register")
 	rep, err := Crash(context.Background(), CrashConfig{Bin: cprBinary(t), Dir: t.TempDir(), Persons: 2000, Kills: 3, Progress: t.Logf})
 	if err != nil {
 		t.Fatal(err)

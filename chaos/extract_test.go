@@ -6,6 +6,7 @@ import (
 )
 
 func TestExtract(t *testing.T) {
+	skipLong(t, "eight status extracts compared under a stream of changes")
 	rep, err := Extract(context.Background(), ExtractConfig{Dir: t.TempDir(), Persons: 3000, Extracts: 8})
 	if err != nil {
 		t.Fatal(err)

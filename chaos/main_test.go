@@ -62,3 +62,12 @@ func cprBinary(t *testing.T) string {
 func natsBinary(t *testing.T) string {
 	return binary(t, "github.com/nats-io/nats-server/v2", "nats-server")
 }
+
+// skipLong skips a long scenario under -short: make test runs
+// "go test -short", make test-long runs what it skips.
+func skipLong(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("long (%s): make test-long runs it", what)
+	}
+}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNATS(t *testing.T) {
+	skipLong(t, "kills and restarts of NATS under load")
 	rep, err := NATS(context.Background(), NATSConfig{Bin: cprBinary(t), NATSServer: natsBinary(t), Dir: t.TempDir(),
 		Persons: 1000, Kills: 2, Restarts: 2})
 	if err != nil {

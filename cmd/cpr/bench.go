@@ -14,11 +14,17 @@ import (
 
 // runBench is "cpr bench gen|run|merge": the simulated year (bench/README.md).
 func runBench(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
+	const use = "usage: cpr bench gen|run|merge [flags]\n\n" +
+		"  gen    write a workload: population, a year of changes, subscribers\n" +
+		"  run    replay a workload against the register and write bench-report.json\n" +
+		"  merge  merge a peer's report into bench-report.json\n\n" +
+		"Run \"cpr bench gen -h\" (run, merge) for the flags."
+	if isHelp(args) {
+		fmt.Fprintln(out, use)
+		return nil
+	}
 	if len(args) == 0 {
-		fmt.Fprintln(errOut, "usage: cpr bench gen|run|merge [flags]\n\n"+
-			"  gen    write a workload: population, a year of changes, subscribers\n"+
-			"  run    replay a workload against the register and write bench-report.json\n"+
-			"  merge  merge a peer's report into bench-report.json")
+		fmt.Fprintln(errOut, use)
 		return errUsage
 	}
 	switch args[0] {
@@ -34,7 +40,6 @@ func runBench(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 
 func benchGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("bench gen", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	var cfg bench.GenConfig
 	fs.StringVar(&cfg.Out, "out", "", "directory to write the workload to (required)")
 	fs.Float64Var(&cfg.Scale, "scale", 1, "size: 1 is Denmark (6 million persons, 1.4 million changes), 0.01 a small year")
@@ -42,12 +47,20 @@ func benchGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.IntVar(&cfg.Subscribers, "subscribers", 1000, "how many subscribers (at least 130)")
 	fs.IntVar(&cfg.Days, "days", 0, "only the first N working days (0: the whole year)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "replay concurrency written to the manifest")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_BENCH_", args, out, errOut); err != nil {
+		return err
 	}
 	if cfg.Out == "" {
 		fs.Usage()
 		return errors.New("bench gen: --out is required")
+	}
+	switch {
+	case !(cfg.Scale > 0): // NaN too
+		return fmt.Errorf("bench gen: --scale must be above 0 (1 is Denmark, 0.01 a small year), not %v", cfg.Scale)
+	case cfg.Days < 0:
+		return fmt.Errorf("bench gen: --days must be 0 (the whole year) or more, not %d", cfg.Days)
+	case cfg.Concurrency < 1:
+		return fmt.Errorf("bench gen: --concurrency must be at least 1, not %d", cfg.Concurrency)
 	}
 	cfg.Logf = func(format string, a ...any) { fmt.Fprintf(errOut, format+"\n", a...) }
 	m, err := bench.Gen(ctx, cfg)
@@ -61,7 +74,6 @@ func benchGen(ctx context.Context, args []string, out, errOut io.Writer) error {
 
 func benchRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("bench run", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	var cfg bench.RunConfig
 	fs.StringVar(&cfg.Workload, "workload", "", "workload directory written by cpr bench gen (required)")
 	fs.StringVar(&cfg.Data, "data", "", "empty directory for the register (default: a temporary one, removed afterwards)")
@@ -73,8 +85,8 @@ func benchRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	report := fs.String("report", "bench-report.json", "where to write the report")
 	peer := fs.String("peer-report", "", "a peer's report to merge into ours (see bench/README.md)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_BENCH_", args, out, errOut); err != nil {
+		return err
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -94,6 +106,14 @@ func benchRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if cfg.Workload == "" {
 		fs.Usage()
 		return errors.New("bench run: --workload is required")
+	}
+	switch {
+	case cfg.Days < 0:
+		return fmt.Errorf("bench run: --days must be 0 (the whole year) or more, not %d", cfg.Days)
+	case cfg.Concurrency < 0:
+		return fmt.Errorf("bench run: --concurrency must be 0 (the workload's) or more, not %d", cfg.Concurrency)
+	case *cacheMiB < 1:
+		return fmt.Errorf("bench run: --cache-mib must be at least 1, not %d", *cacheMiB)
 	}
 	cfg.Logf = func(format string, a ...any) { fmt.Fprintf(errOut, format+"\n", a...) }
 	rep, runErr := bench.Run(ctx, cfg)
@@ -118,11 +138,10 @@ func benchRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 
 func benchMerge(args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("bench merge", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	report := fs.String("report", "bench-report.json", "our report, rewritten with the peer's merged in")
 	peer := fs.String("peer", "", "the peer's report (required)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_BENCH_", args, out, errOut); err != nil {
+		return err
 	}
 	if *peer == "" {
 		fs.Usage()

@@ -14,14 +14,13 @@ import (
 // very binary (it runs "cpr serve" as a child), writing chaos-report.json.
 func runChaos(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	report := fs.String("out", "chaos-report.json", "where to write the report")
 	natsServer := fs.String("nats-server", "bin/nats-server", "a nats-server binary (make chaos builds it from the module's nats-server)")
 	dir := fs.String("dir", "", "working directory (default: a temporary one, removed afterwards)")
 	short := fs.Bool("short", false, "the short version the tests run (3 crashes, ...)")
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_CHAOS_", args, out, errOut); err != nil {
+		return err
 	}
 	bin, err := os.Executable()
 	if err != nil {

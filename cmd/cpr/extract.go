@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
 	"time"
 
 	"cpr/date"
@@ -19,20 +18,24 @@ import (
 // runExtract produces an extract from a data directory while the server
 // is stopped: "cpr extract change" or "cpr extract status".
 func runExtract(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
+	const use = "usage: cpr extract change|status --data DIR --subscriber ID [--date YYYY-MM-DD] [--format p12170|jsonl|csv] --out DIR"
+	if isHelp(args) {
+		fmt.Fprintln(out, use)
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "change" && args[0] != "status") {
-		fmt.Fprintln(errOut, "usage: cpr extract change|status --data DIR --subscriber ID [--date YYYY-MM-DD] [--format p12170|jsonl|csv] --out DIR")
+		fmt.Fprintln(errOut, use)
 		return errUsage
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("extract "+kind, flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	data := fs.String("data", envOr("CPR_DATA", "./data"), "data directory (env CPR_DATA)")
 	subID := fs.String("subscriber", "", "subscriber id")
 	day := fs.String("date", "", "the day (change: the registration day; status: as of; default today)")
 	format := fs.String("format", "p12170", "p12170, jsonl or csv")
 	outDir := fs.String("out", ".", "directory to write the file to")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_EXTRACT_", args[1:], out, errOut); err != nil {
+		return err
 	}
 	if *subID == "" {
 		return fmt.Errorf("extract: --subscriber is required")
@@ -49,7 +52,10 @@ func runExtract(ctx context.Context, args []string, _ io.Reader, out, errOut io.
 	}
 	// A status extract reads the register once in order: a small block
 	// cache does as well as a big one, and keeps the process small.
-	reg, err := register.Open(filepath.Join(*data, "register"), register.Options{CacheBytes: 32 << 20})
+	if err := mustHoldRegister("extract", *data); err != nil {
+		return err
+	}
+	reg, err := openOffline("extract", *data, register.Options{CacheBytes: 32 << 20})
 	if err != nil {
 		return err
 	}

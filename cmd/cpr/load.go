@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"cpr/population"
 	"cpr/register"
@@ -14,17 +13,20 @@ import (
 
 func runLoad(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(errOut)
 	data := fs.String("data", envOr("CPR_DATA", "./data"), "data directory (env CPR_DATA)")
 	persons := fs.Int("persons", 100_000, "how many persons to generate")
 	seed := fs.Uint64("seed", 1, "population seed: the same seed gives the same population")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_LOAD_", args, out, errOut); err != nil {
+		return err
 	}
+	if *persons < 1 {
+		return fmt.Errorf("load: --persons must be at least 1, not %d", *persons)
+	}
+	// load builds a new register: it may create the data directory.
 	if err := os.MkdirAll(*data, 0o750); err != nil {
 		return err
 	}
-	reg, err := register.Open(filepath.Join(*data, "register"), register.Options{})
+	reg, err := openOffline("load", *data, register.Options{})
 	if err != nil {
 		return err
 	}

@@ -52,16 +52,24 @@ func commands() []command {
 
 // run is the whole program; tests call it directly.
 func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(errOut)
-		if len(args) == 0 {
-			return errUsage
-		}
+		return errUsage
+	}
+	if isHelp(args) {
+		usage(out)
 		return nil
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], in, out, errOut)
+			err := c.run(ctx, args[1:], in, out, errOut)
+			if errors.Is(err, errHelp) {
+				return nil
+			}
+			return err
 		}
 	}
 	usage(errOut)
@@ -73,5 +81,5 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun \"cpr <command> -h\" for a command's flags.")
+	fmt.Fprintln(w, "\nRun \"cpr <command> -h\" for a command's flags; \"cpr --version\" prints the version.")
 }

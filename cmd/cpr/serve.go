@@ -77,18 +77,29 @@ func serveFlags(errOut io.Writer) (*flag.FlagSet, *serveConfig) {
 
 func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
 	fs, c := serveFlags(errOut)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, "CPR_", args, out, errOut); err != nil {
+		return err
+	}
+	switch {
+	case c.demoPersons < 1:
+		return fmt.Errorf("serve: --demo-persons must be at least 1, not %d", c.demoPersons)
+	case c.maxConns < 0:
+		return fmt.Errorf("serve: --max-conns must be 0 (sized from the open-file limit) or more, not %d", c.maxConns)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("serve: -log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	if c.natsURL == "" {
+		if err := checkListen("--nats-addr", c.natsAddr); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(c.data, "extracts"), 0o750); err != nil {
 		return err
 	}
-	reg, err := register.Open(filepath.Join(c.data, "register"), register.Options{Logger: log})
+	reg, err := openOffline("serve", c.data, register.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -110,7 +121,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("serve: --addr %s: %w", c.addr, err)
 	}
 	apiURL := "http://" + ln.Addr().String()
 	if c.demo {
