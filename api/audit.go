@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -24,14 +25,57 @@ func (s *Server) accessLog(c *call) error {
 	return s.answerLog(c, q)
 }
 
-// myAccessLog shows citizens who looked them up.
+// myAccessLog shows citizens who looked them up, in their own shape
+// (see myEntry).
 func (s *Server) myAccessLog(c *call) error {
 	q := access.Query{PNR: c.user.PNR, Cursor: c.r.URL.Query().Get("cursor")}
 	var err error
 	if q.Limit, err = c.queryInt("limit", 100, 1000); err != nil {
 		return err
 	}
-	return s.answerLog(c, q)
+	es, next, err := s.acc.Query(q)
+	if err != nil {
+		return err
+	}
+	out := make([]myEntry, 0, len(es))
+	for _, e := range es {
+		out = append(out, myEntryOf(e))
+	}
+	return c.json(http.StatusOK, map[string]any{"entries": out, "next": next})
+}
+
+// myEntry is an access log entry as the citizen it is about sees it:
+// when, what kind of access, and by whom as an authority (a role, and a
+// clerk's kommune); the purpose only of a read by a public authority
+// (clerk, lookup). Never a user id or a token id: another citizen who
+// tried the record shows as "citizen" and nothing else.
+type myEntry struct {
+	Time    time.Time `json:"time"`
+	PNR     string    `json:"pnr"`
+	Access  string    `json:"access"` // read, changed or refused
+	By      string    `json:"by"`     // the role, or "unknown"
+	Kommune string    `json:"kommune,omitempty"`
+	Purpose string    `json:"purpose,omitempty"`
+}
+
+func myEntryOf(e access.Entry) myEntry {
+	m := myEntry{Time: e.Time, PNR: e.PNR.String(), Access: "changed", By: string(e.Role)}
+	switch e.Outcome {
+	case access.OutcomeRead:
+		m.Access = "read"
+	case access.OutcomeDenied, access.OutcomeRefused:
+		m.Access = "refused"
+	}
+	if m.By == "" {
+		m.By = "unknown"
+	}
+	if e.Role == access.RoleClerk && e.UserKommune != 0 {
+		m.Kommune = fmt.Sprintf("%04d", e.UserKommune)
+	}
+	if m.Access == "read" && (e.Role == access.RoleClerk || e.Role == access.RoleLookup) {
+		m.Purpose = e.Purpose
+	}
+	return m
 }
 
 func (s *Server) answerLog(c *call, q access.Query) error {
