@@ -3,9 +3,12 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"cpr/access"
+	"cpr/pnr"
 	"cpr/register"
 )
 
@@ -33,7 +36,12 @@ func (s *Server) myAccessLog(c *call) error {
 	if q.Limit, err = c.queryInt("limit", 100, 1000); err != nil {
 		return err
 	}
-	es, next, err := s.acc.Query(q)
+	own, err := s.acc.PNRs(c.user.PNR)
+	if err != nil {
+		s.log.Error("api: pnr chain read failed", "err", err)
+		return register.ErrUnavailable
+	}
+	es, next, err := s.myEntries(q, own)
 	if err != nil {
 		return err
 	}
@@ -42,6 +50,34 @@ func (s *Server) myAccessLog(c *call) error {
 		out = append(out, myEntryOf(e))
 	}
 	return c.json(http.StatusOK, map[string]any{"entries": out, "next": next})
+}
+
+// myEntries is a page of the entries about any of the numbers own, newest
+// first: each number's index is read from the same cursor and the pages
+// are merged. next is the id of the page's last entry (the cursor is an
+// exclusive upper bound in every index), or "" when nothing is left.
+func (s *Server) myEntries(q access.Query, own []pnr.PNR) ([]access.Entry, string, error) {
+	limit := q.Limit
+	var all []access.Entry
+	more := false
+	for _, p := range own {
+		q.PNR = p
+		es, next, err := s.acc.Query(q)
+		if err != nil {
+			return nil, "", err
+		}
+		all = append(all, es...)
+		more = more || next != ""
+	}
+	slices.SortFunc(all, func(a, b access.Entry) int { return strings.Compare(b.ID, a.ID) })
+	if len(all) > limit {
+		all, more = all[:limit], true
+	}
+	next := ""
+	if more && len(all) > 0 {
+		next = all[len(all)-1].ID
+	}
+	return all, next, nil
 }
 
 // myEntry is an access log entry as the citizen it is about sees it:

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"cpr/access"
@@ -13,15 +14,23 @@ import (
 	"cpr/wire"
 )
 
-// pathPNR reads the {pnr} path value; a citizen may only name their own.
+// pathPNR reads the {pnr} path value; a citizen may only name their own,
+// any number they have had (a pnr change keeps the old one theirs).
 func (c *call) pathPNR() (pnr.PNR, error) {
 	p, err := pnr.Parse(c.r.PathValue("pnr"))
 	if err != nil {
 		return 0, badField("pnr", err)
 	}
 	if c.user.Role == access.RoleCitizen && p != c.user.PNR {
-		c.pnr = p
-		return 0, errNotYours // fail charges, logs (or 503) and answers it
+		own, err := c.s.acc.PNRs(c.user.PNR)
+		if err != nil {
+			c.s.log.Error("api: pnr chain read failed", "err", err)
+			return 0, register.ErrUnavailable
+		}
+		if !slices.Contains(own, p) {
+			c.pnr = p
+			return 0, errNotYours // fail charges, logs (or 503) and answers it
+		}
 	}
 	return p, nil
 }
