@@ -247,7 +247,7 @@ func (s *Service) flags(from, to time.Time, emit func(Flag)) error {
 	if !ok {
 		return nil
 	}
-	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, denials: map[string]*userWindow{}, citizens: map[string]pnr.PNR{}, emit: emit}
+	f := flagger{s: s, rules: s.rules, from: from, users: map[string]*userWindow{}, denials: map[string]*userWindow{}, citizens: map[string][]pnr.PNR{}, emit: emit}
 	var cbErr error
 	err := s.reg.ScanRecords(register.SpaceAccessLog, appendLogKey(nil, lo), appendLogKey(nil, hi), false, func(k, v []byte) bool {
 		var e Entry
@@ -278,7 +278,7 @@ type flagger struct {
 	users    map[string]*userWindow // many_persons
 	denials  map[string]*userWindow // denied_reads
 	denied   uint64                 // the refusals seen, a key for each
-	citizens map[string]pnr.PNR     // citizen user id -> own pnr (0: not a known citizen)
+	citizens map[string][]pnr.PNR   // citizen user id -> every pnr the person has had (none: not a known citizen)
 	emit     func(Flag)
 	// queue holds the flags found, in order, from the first whose count
 	// is still open (a window rule's hold-back has not ended) on.
@@ -456,12 +456,14 @@ func (f *flagger) isOwn(e *Entry) (bool, error) {
 		u, err := f.s.User(e.User)
 		switch {
 		case err == nil && u.Role == RoleCitizen:
-			own = u.PNR
+			if own, err = f.s.PNRs(u.PNR); err != nil {
+				return false, err
+			}
 		case err == nil, errors.Is(err, ErrNoUser):
 		default:
 			return false, err
 		}
 		f.citizens[e.User] = own
 	}
-	return own != 0 && own == e.PNR, nil
+	return slices.Contains(own, e.PNR), nil
 }

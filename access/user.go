@@ -188,7 +188,8 @@ func (u *User) validate() error {
 //
 // It returns a *FieldError (matching ErrInvalid) naming the wrong field,
 // ErrExists if the id is taken, ErrCitizenExists if a citizen user with
-// that pnr exists, or a storage error.
+// that pnr, or any other number the person has had (PNRs), exists, or a
+// storage error.
 func (s *Service) CreateUser(u User) (User, error) {
 	if err := u.validate(); err != nil {
 		return User{}, err
@@ -214,11 +215,19 @@ func (s *Service) CreateUser(u User) (User, error) {
 		if err := s.indexCitizens(); err != nil {
 			return User{}, err
 		}
-		switch _, err := s.reg.GetRecord(register.SpaceUsers, citizenKey(u.PNR)); {
-		case err == nil:
-			return User{}, ErrCitizenExists
-		case !errors.Is(err, register.ErrNotFound):
-			return User{}, fmt.Errorf("access: read citizen index: %w", err)
+		// Any number the person has had: a pnr change does not make
+		// room for a second user.
+		pnrs, err := s.PNRs(u.PNR)
+		if err != nil {
+			return User{}, err
+		}
+		for _, n := range pnrs {
+			switch _, err := s.reg.GetRecord(register.SpaceUsers, citizenKey(n)); {
+			case err == nil:
+				return User{}, ErrCitizenExists
+			case !errors.Is(err, register.ErrNotFound):
+				return User{}, fmt.Errorf("access: read citizen index: %w", err)
+			}
 		}
 		recs = append(recs, register.Record{Space: register.SpaceUsers, Key: citizenKey(u.PNR), Value: []byte(u.ID)})
 	}

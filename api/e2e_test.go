@@ -1267,13 +1267,13 @@ func testAccessLog(t *testing.T, h *harness, st *e2eState) {
 	})
 	t.Run("citizen sees who looked them up", func(t *testing.T) {
 		ok(t, h.do(t, http.MethodGet, "/v1/persons/"+h.citizen.PNR.String(), uClerk751, nil, "X-Purpose", "sag 17"), http.StatusOK, nil)
-		entries := h.accessLog(t, "/v1/me/access-log", uCitizen)
-		if !slices.ContainsFunc(entries, func(e logEntry) bool {
-			return e.User == uClerk751 && e.Purpose == "sag 17" && e.Outcome == "read"
+		entries := h.myLog(t, uCitizen)
+		if !slices.ContainsFunc(entries, func(e myEntry) bool {
+			return e.By == "clerk" && e.Kommune == "0751" && e.Purpose == "sag 17" && e.Access == "read"
 		}) {
 			t.Errorf("the citizen does not see the clerk's read: %+v", entries)
 		}
-		if !slices.ContainsFunc(entries, func(e logEntry) bool { return e.User == uLookup && e.Outcome == "read" }) {
+		if !slices.ContainsFunc(entries, func(e myEntry) bool { return e.By == "lookup" && e.Access == "read" }) {
 			t.Errorf("the citizen does not see the lookup user's reads")
 		}
 		for _, e := range entries {

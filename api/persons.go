@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"cpr/access"
@@ -13,15 +14,23 @@ import (
 	"cpr/wire"
 )
 
-// pathPNR reads the {pnr} path value; a citizen may only name their own.
+// pathPNR reads the {pnr} path value; a citizen may only name their own,
+// any number they have had (a pnr change keeps the old one theirs).
 func (c *call) pathPNR() (pnr.PNR, error) {
 	p, err := pnr.Parse(c.r.PathValue("pnr"))
 	if err != nil {
 		return 0, badField("pnr", err)
 	}
 	if c.user.Role == access.RoleCitizen && p != c.user.PNR {
-		c.pnr = p
-		return 0, errNotYours // fail charges, logs (or 503) and answers it
+		own, err := c.s.acc.PNRs(c.user.PNR)
+		if err != nil {
+			c.s.log.Error("api: pnr chain read failed", "err", err)
+			return 0, register.ErrUnavailable
+		}
+		if !slices.Contains(own, p) {
+			c.pnr = p
+			return 0, errNotYours // fail charges, logs (or 503) and answers it
+		}
 	}
 	return p, nil
 }
@@ -29,11 +38,35 @@ func (c *call) pathPNR() (pnr.PNR, error) {
 // errAnswered means the handler has written its answer already.
 var errAnswered = errors.New("api: answered")
 
-// readEntry is the access log entry for reading person p.
-func (s *Server) readEntry(p *register.Person, status int) access.Entry {
-	today := date.InCopenhagen(s.clock())
-	return access.Entry{PNR: p.PNR, Outcome: "read", Status: status, PersonKommune: p.Kommune(),
+// readEntry is the access log entry for reading person p as the reader
+// got it (a snapshot of a past day or time, or the current record); now
+// is the stored current record, nil when p is it. The read is protected
+// if the person is under name and address protection today in either.
+// PersonKommune is the snapshot's kommune, unless that is the reader's
+// and the person lives elsewhere now: a clerk reading a past day of a
+// person who has moved out of their kommune is flagged other_kommune,
+// the same as reading them today.
+func (c *call) readEntry(p, now *register.Person, status int) access.Entry {
+	today := date.InCopenhagen(c.s.clock())
+	e := access.Entry{PNR: p.PNR, Outcome: "read", Status: status, PersonKommune: p.Kommune(),
 		Protected: p.Protected(register.ProtectNameAddress, today)}
+	if now != nil {
+		e.Protected = e.Protected || now.Protected(register.ProtectNameAddress, today)
+		if k := now.Kommune(); k != 0 && (e.PersonKommune == 0 || e.PersonKommune == c.user.Kommune) {
+			e.PersonKommune = k
+		}
+	}
+	return e
+}
+
+// current is the stored current record of p for readEntry, or nil when
+// it cannot be read (the snapshot's entry is logged then).
+func (s *Server) current(p pnr.PNR) *register.Person {
+	now, err := s.reg.Get(p)
+	if err != nil {
+		return nil
+	}
+	return now
 }
 
 func (s *Server) getPerson(c *call) error {
@@ -45,7 +78,7 @@ func (s *Server) getPerson(c *call) error {
 		return err
 	}
 	q := c.r.URL.Query()
-	var person *register.Person
+	var person, now *register.Person
 	switch at, known := q.Get("at"), q.Get("known"); {
 	case at == "" && known == "":
 		person, err = s.reg.Get(p)
@@ -63,6 +96,9 @@ func (s *Server) getPerson(c *call) error {
 			}
 		}
 		person, err = s.reg.AsOf(p, d, kt)
+		if err == nil {
+			now = s.current(p)
+		}
 	}
 	if errors.Is(err, register.ErrNotFound) {
 		if lerr := c.logAccess(access.Entry{PNR: p, Outcome: "read", Status: http.StatusNotFound}); lerr != nil {
@@ -73,7 +109,7 @@ func (s *Server) getPerson(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.logAccess(s.readEntry(person, http.StatusOK)); err != nil {
+	if err := c.logAccess(c.readEntry(person, now, http.StatusOK)); err != nil {
 		return err
 	}
 	return c.json(http.StatusOK, wire.PersonOf(person, s.reg.Roads()))
@@ -101,7 +137,7 @@ func (s *Server) getHistory(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := c.logAccess(s.readEntry(person, http.StatusOK)); err != nil {
+	if err := c.logAccess(c.readEntry(person, nil, http.StatusOK)); err != nil {
 		return err
 	}
 	out := struct {
@@ -190,7 +226,7 @@ func (s *Server) search(c *call) error {
 	entries := make([]access.Entry, 0, len(persons))
 	for _, p := range persons {
 		out.Persons = append(out.Persons, wire.PersonOf(p, s.reg.Roads()))
-		entries = append(entries, s.readEntry(p, http.StatusOK))
+		entries = append(entries, c.readEntry(p, nil, http.StatusOK))
 	}
 	if !next.IsZero() {
 		out.Next = s.cursors.seal(c.user.ID, next)
@@ -275,14 +311,15 @@ func (s *Server) residents(c *call) error {
 		if unlisted(c, p, today) {
 			continue
 		}
-		if on != today && c.user.Role != access.RoleClerk {
+		var now *register.Person
+		if on != today {
 			// Protected now, though perhaps not on the day asked about.
-			if q, err := s.reg.Get(r.PNR); err == nil && unlisted(c, q, today) {
+			if now = s.current(r.PNR); now != nil && unlisted(c, now, today) {
 				continue
 			}
 		}
 		out.Resident = append(out.Resident, resident{Person: wire.PersonOf(p, s.reg.Roads()), From: r.From, To: r.To})
-		entries = append(entries, s.readEntry(p, http.StatusOK))
+		entries = append(entries, c.readEntry(p, now, http.StatusOK))
 	}
 	if err := c.spend(len(entries), 0); err != nil {
 		return err
