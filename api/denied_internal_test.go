@@ -14,26 +14,21 @@ import (
 
 // TestRefusalUnloggedIsUnavailable: a citizen's refused lookup whose
 // access-log entry cannot be written is answered 503, not 403 (the old
-// pathPNR ignored the write error). The access log is on a register that
-// is closed; the persons' register is open.
+// pathPNR ignored the write error). The register's log writes fail (a
+// fault-injecting file system); reads still work.
 func TestRefusalUnloggedIsUnavailable(t *testing.T) {
-	persons, err := register.Open(t.TempDir(), register.Options{})
+	ff := register.NewFaultFS(nil)
+	reg, err := register.Open(t.TempDir(), register.Options{FS: ff.FS()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { persons.Close() })
-	logReg, err := register.Open(t.TempDir(), register.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Register: persons, Access: access.New(logReg, access.Options{}), ExtractDir: t.TempDir()})
+	t.Cleanup(func() { reg.Close() })
+	s, err := New(Options{Register: reg, Access: access.New(reg, access.Options{}), ExtractDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	if err := logReg.Close(); err != nil {
-		t.Fatal(err)
-	}
+	ff.FailWrites(true)
 	own, other := pnr.MustParse("0101900002"), pnr.MustParse("0202900004")
 	r := httptest.NewRequest(http.MethodGet, "/v1/persons/"+other.String(), nil)
 	r.SetPathValue("pnr", other.String())
