@@ -79,7 +79,7 @@ func registeredText(t time.Time, coarse bool) string {
 
 func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, ids identity, on date.Date) personRecord {
 	p, s, cs := ps.p, sub.Allowed(), coarse(sub)
-	hide := hidesNameAddress(sub, p, on)
+	hide := hidesNameAddress(sub, ps, on)
 	id := func(x pnr.PNR) string {
 		v, _ := ids.of(x)
 		return v
