@@ -247,7 +247,8 @@ func (s *Server) postStatusExtract(c *call) error {
 	if err != nil {
 		return err
 	}
-	on := date.InCopenhagen(s.clock())
+	today := date.InCopenhagen(s.clock())
+	on := today
 	if sub.Kind == subscription.Research {
 		on = date.MustNew(on.Year(), on.Month(), 1) // monthly: as of the first
 	}
@@ -255,8 +256,16 @@ func (s *Server) postStatusExtract(c *call) error {
 		if on, err = date.Parse(b.Date); err != nil {
 			return badField("date", err)
 		}
-		if err := extract.Monthly(&sub, on); err != nil {
-			return &fieldError{field: "date", reason: "a research subscriber's status extract is as of the first day of a month", err: err}
+		// A research subscriber's is as of the first of a month not after
+		// today: a future month's, asked daily, would tell the day of each
+		// change registered ahead. Other subscribers may ask a future day
+		// (what is registered to take effect by then).
+		err := extract.Monthly(&sub, on)
+		if err == nil && sub.Kind == subscription.Research && on > today {
+			err = extract.ErrResearchMonthly
+		}
+		if err != nil {
+			return &fieldError{field: "date", reason: "a research subscriber's status extract is as of the first day of a month not after today", err: err}
 		}
 	}
 	f, err := extract.ParseFormat(b.Format)
