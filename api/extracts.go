@@ -63,6 +63,12 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return err
 	}
+	// Within the subscriber's limit of extracts at once: each makes a
+	// temporary file of up to the whole circle.
+	if err := s.jobs.acquire(id); err != nil {
+		return s.refuseExtract(c, id, err)
+	}
+	defer s.jobs.done(id)
 	// Produce into a temporary file, so an error is still a clean problem.
 	tmp, err := os.CreateTemp("", "cpr-change-*")
 	if err != nil {
@@ -284,15 +290,8 @@ func (s *Server) postStatusExtract(c *call) error {
 	}
 	now := s.clock()
 	counted, err := s.jobs.reserve(b.Subscriber, est.Bytes, now)
-	var le *limitError
-	if errors.As(err, &le) {
-		s.log.Info("api: status extract refused", "subscriber", b.Subscriber, "reason", problemFor(err).Code)
-		if le.retry > 0 {
-			c.w.Header().Set("Retry-After", le.retryAfter())
-		}
-	}
 	if err != nil {
-		return err
+		return s.refuseExtract(c, b.Subscriber, err)
 	}
 	var rb [8]byte
 	rand.Read(rb[:])
@@ -312,6 +311,19 @@ func (s *Server) postStatusExtract(c *call) error {
 	s.jobs.wg.Add(1)
 	go s.runStatus(job)
 	return c.json(http.StatusAccepted, answer)
+}
+
+// refuseExtract answers err; a *limitError is logged (the subscriber and
+// the reason) and says when to ask again (Retry-After).
+func (s *Server) refuseExtract(c *call, sub string, err error) error {
+	var le *limitError
+	if errors.As(err, &le) {
+		s.log.Info("api: extract refused", "subscriber", sub, "reason", problemFor(err).Code)
+		if le.retry > 0 {
+			c.w.Header().Set("Retry-After", le.retryAfter())
+		}
+	}
+	return err
 }
 
 func (s *Server) runStatus(job *statusJob) {
