@@ -9,7 +9,8 @@ import (
 	"cpr/date"
 )
 
-// The limits on status extracts, per subscriber. A status extract reads
+// The limits on extracts, per subscriber: status extracts at once and
+// bytes a day; change extracts count against the same limit at once. A status extract reads
 // up to the whole register and writes a file of gigabytes, so one
 // subscriber (or a stolen subscriber token) could otherwise keep the
 // machine busy and its disk full.
@@ -32,12 +33,12 @@ const (
 
 // Errors of the status extract limits.
 var (
-	errTooManyExtracts = errors.New("api: too many status extracts running")
+	errTooManyExtracts = errors.New("api: too many extracts being made")
 	errExtractBudget   = errors.New("api: daily status extract budget spent")
 	errOverBudget      = errors.New("api: status extract larger than the daily budget")
 )
 
-// limitError refuses a status extract; retry is when to ask again.
+// limitError refuses an extract; retry is when to ask again.
 type limitError struct {
 	err    error
 	detail string
@@ -78,9 +79,8 @@ func (j *jobs) reserve(sub string, est int64, now time.Time) (date.Date, error) 
 	if u.day != day {
 		u.day, u.bytes = day, 0
 	}
-	if j.maxJobs > 0 && u.running >= j.maxJobs {
-		return day, &limitError{err: errTooManyExtracts, retry: jobsRetryAfter,
-			detail: fmt.Sprintf("%d status extracts of this subscriber are running, the most at once; ask again when one has finished", u.running)}
+	if err := j.atOnce(u); err != nil {
+		return day, err
 	}
 	if j.maxBytes > 0 && u.bytes+est > j.maxBytes {
 		if est > j.maxBytes {
@@ -95,6 +95,44 @@ func (j *jobs) reserve(sub string, est int64, now time.Time) (date.Date, error) 
 	u.running++
 	u.bytes += est
 	return day, nil
+}
+
+// atOnce refuses one more extract of a subscriber with u at its limit of
+// extracts being made at once. j.mu must be held.
+func (j *jobs) atOnce(u *usage) error {
+	if j.maxJobs > 0 && u.running >= j.maxJobs {
+		return &limitError{err: errTooManyExtracts, retry: jobsRetryAfter,
+			detail: fmt.Sprintf("%d extracts of this subscriber are being made (status extracts running, change extracts being made and sent), the most at once; ask again when one has finished", u.running)}
+	}
+	return nil
+}
+
+// acquire counts a change extract being made against subscriber sub's
+// limit of extracts at once (the one of status extracts: both read the
+// register and write a file), or refuses it with a *limitError. Its bytes
+// do not count against the daily budget: a change extract is of one day's
+// changes, and made again on request. done ends it. j.mu must not be
+// held.
+func (j *jobs) acquire(sub string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	u := j.use[sub]
+	if u == nil {
+		u = &usage{}
+		j.use[sub] = u
+	}
+	if err := j.atOnce(u); err != nil {
+		return err
+	}
+	u.running++
+	return nil
+}
+
+// done ends a change extract that acquire counted.
+func (j *jobs) done(sub string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.use[sub].running--
 }
 
 // release ends a job that reserved est bytes on day: it no longer runs,

@@ -1,12 +1,17 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"cpr/access"
 	"cpr/date"
+	"cpr/register"
+	"cpr/subscription"
 )
 
 // TestStatusExtractLimits: a subscriber may have so many status extracts
@@ -81,4 +86,63 @@ func TestStatusExtractLimits(t *testing.T) {
 			mustReserve(t, j, "a", 1<<40, ten)
 		}
 	})
+}
+
+// TestChangeExtractLimit: a change extract being made counts against the
+// subscriber's limit of extracts at once, with the status extracts: with
+// its places held by running status extracts, a change extract is
+// refused 429 too_many_extracts with Retry-After; another subscriber's
+// is made; once a place is free, it is made.
+func TestChangeExtractLimit(t *testing.T) {
+	reg, err := register.Open(t.TempDir(), register.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, date.Copenhagen)
+	clock := func() time.Time { return now }
+	s, err := New(Options{Register: reg, Access: access.New(reg, access.Options{Clock: clock}), Clock: clock,
+		ExtractDir: t.TempDir(), StatusExtractJobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	for _, id := range []string{"sub-one", "sub-two"} {
+		scope, _ := subscription.ParseScope([]string{"name", "address"})
+		if _, _, err := s.subs.Put(subscription.Subscriber{ID: id, Name: "S", Kind: subscription.Public, TaskNumber: 901, Scope: scope}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ask := func(id string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/v1/subscribers/"+id+"/change-extracts/2026-03-01", nil)
+		r.SetPathValue("id", id)
+		r.SetPathValue("date", "2026-03-01")
+		w := httptest.NewRecorder()
+		c := &call{s: s, w: w, r: r, rt: &route{method: "GET", pattern: "/v1/subscribers/{id}/change-extracts/{date}"},
+			user: access.User{ID: "u-" + id, Role: access.RoleSubscriber, Subscriber: id}}
+		if err := s.changeExtract(c); err != nil {
+			c.fail(err)
+		}
+		return w
+	}
+	day, err := s.jobs.reserve("sub-one", 100, now) // a status extract running
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ask("sub-one")
+	var p Problem
+	if json.Unmarshal(w.Body.Bytes(), &p); w.Code != http.StatusTooManyRequests || p.Code != "too_many_extracts" || w.Header().Get("Retry-After") != "30" {
+		t.Fatalf("at the limit: %d Retry-After %q %s, want 429 too_many_extracts Retry-After 30", w.Code, w.Header().Get("Retry-After"), w.Body)
+	}
+	if w := ask("sub-two"); w.Code != http.StatusOK {
+		t.Fatalf("another subscriber: %d %s", w.Code, w.Body)
+	}
+	s.jobs.release("sub-one", day, 100, 100)
+	if w := ask("sub-one"); w.Code != http.StatusOK {
+		t.Fatalf("a place free: %d %s", w.Code, w.Body)
+	}
+	// The change extract gave its place back: a status extract may start.
+	if _, err := s.jobs.reserve("sub-one", 100, now); err != nil {
+		t.Fatalf("after the change extract: %v", err)
+	}
 }

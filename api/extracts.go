@@ -63,6 +63,12 @@ func (s *Server) changeExtract(c *call) error {
 	if err != nil {
 		return err
 	}
+	// Within the subscriber's limit of extracts at once: each makes a
+	// temporary file of up to the whole circle.
+	if err := s.jobs.acquire(id); err != nil {
+		return s.refuseExtract(c, id, err)
+	}
+	defer s.jobs.done(id)
 	// Produce into a temporary file, so an error is still a clean problem.
 	tmp, err := os.CreateTemp("", "cpr-change-*")
 	if err != nil {
@@ -247,7 +253,8 @@ func (s *Server) postStatusExtract(c *call) error {
 	if err != nil {
 		return err
 	}
-	on := date.InCopenhagen(s.clock())
+	today := date.InCopenhagen(s.clock())
+	on := today
 	if sub.Kind == subscription.Research {
 		on = date.MustNew(on.Year(), on.Month(), 1) // monthly: as of the first
 	}
@@ -255,8 +262,16 @@ func (s *Server) postStatusExtract(c *call) error {
 		if on, err = date.Parse(b.Date); err != nil {
 			return badField("date", err)
 		}
-		if err := extract.Monthly(&sub, on); err != nil {
-			return &fieldError{field: "date", reason: "a research subscriber's status extract is as of the first day of a month", err: err}
+		// A research subscriber's is as of the first of a month not after
+		// today: a future month's, asked daily, would tell the day of each
+		// change registered ahead. Other subscribers may ask a future day
+		// (what is registered to take effect by then).
+		err := extract.Monthly(&sub, on)
+		if err == nil && sub.Kind == subscription.Research && on > today {
+			err = extract.ErrResearchMonthly
+		}
+		if err != nil {
+			return &fieldError{field: "date", reason: "a research subscriber's status extract is as of the first day of a month not after today", err: err}
 		}
 	}
 	f, err := extract.ParseFormat(b.Format)
@@ -275,15 +290,8 @@ func (s *Server) postStatusExtract(c *call) error {
 	}
 	now := s.clock()
 	counted, err := s.jobs.reserve(b.Subscriber, est.Bytes, now)
-	var le *limitError
-	if errors.As(err, &le) {
-		s.log.Info("api: status extract refused", "subscriber", b.Subscriber, "reason", problemFor(err).Code)
-		if le.retry > 0 {
-			c.w.Header().Set("Retry-After", le.retryAfter())
-		}
-	}
 	if err != nil {
-		return err
+		return s.refuseExtract(c, b.Subscriber, err)
 	}
 	var rb [8]byte
 	rand.Read(rb[:])
@@ -303,6 +311,19 @@ func (s *Server) postStatusExtract(c *call) error {
 	s.jobs.wg.Add(1)
 	go s.runStatus(job)
 	return c.json(http.StatusAccepted, answer)
+}
+
+// refuseExtract answers err; a *limitError is logged (the subscriber and
+// the reason) and says when to ask again (Retry-After).
+func (s *Server) refuseExtract(c *call, sub string, err error) error {
+	var le *limitError
+	if errors.As(err, &le) {
+		s.log.Info("api: extract refused", "subscriber", sub, "reason", problemFor(err).Code)
+		if le.retry > 0 {
+			c.w.Header().Set("Retry-After", le.retryAfter())
+		}
+	}
+	return err
 }
 
 func (s *Server) runStatus(job *statusJob) {

@@ -10,8 +10,8 @@ import (
 // change extract is of a month (the first day in the path; another day
 // 422 research_monthly), refused with 409 month_not_ended and closes_at
 // until the month has ended and never partial; its status extract is as
-// of the first of a month (no date: this month's first; another day
-// 422); it has no live feed (409 research_no_live_feed).
+// of the first of a month not after today (no date: this month's
+// first; another day or a future month 422); it has no live feed (409 research_no_live_feed).
 func TestResearchMonthly(t *testing.T) {
 	h := startHarness(t)
 	a := h.do(t, "PUT", "/v1/subscribers/sub-one", uAdmin, map[string]any{"name": "Forskning", "kind": "research",
@@ -35,7 +35,9 @@ func TestResearchMonthly(t *testing.T) {
 				t.Errorf("closes_at %q, want the start of April", p.ClosesAt)
 			}
 		}
-		for _, day := range []string{today, "2026-02-28"} {
+		// A future month's first: polled daily, it would tell the day of
+		// each change registered ahead.
+		for _, day := range []string{today, "2026-02-28", "2026-04-01"} {
 			wantProblem(t, h.do(t, "POST", "/v1/status-extracts", uSubscriber, map[string]any{"subscriber": "sub-one", "date": day, "format": "jsonl"}),
 				http.StatusUnprocessableEntity, "research_monthly", "date")
 		}

@@ -274,7 +274,7 @@ func (x *Extractor) dayExtract(sub *subscription.Subscriber, f Format, day date.
 		return de, buf, err
 	}
 	ids := x.identity(sub)
-	fm := newFormatter(f, sub, x.Reg.Roads(), names, ids, day)
+	fm := x.newFormatter(f, sub, names, ids, day)
 	buf, err = fm.begin(buf[:0], header{kind: "change", sub: sub, day: day, prev: day.AddDays(-1), production: day, partial: partial})
 	de.Records++
 	pnrs := make([]pnr.PNR, 0, len(touched))

@@ -177,10 +177,14 @@ func (ps *pseudonyms) of(p pnr.PNR) string {
 // unrelated ones.
 func Pseudonym(secret [32]byte, p pnr.PNR) string { return newPseudonyms(secret).of(p) }
 
-// hidesNameAddress reports whether the subscriber may not see p's name and
-// address: a private subscriber and a protected person.
-func hidesNameAddress(s *subscription.Subscriber, p *register.Person, on date.Date) bool {
-	return s.Kind == subscription.Private && p.Protected(register.ProtectNameAddress, on)
+// hidesNameAddress reports whether the subscriber may not see the person's
+// name and address: a private subscriber and a person with 0001 in force
+// on the extract's day, or today as the register knows it when the file
+// is made (person.protectedNow): an extract of an earlier day does not
+// give the name and the still current address of a person protected
+// since.
+func hidesNameAddress(s *subscription.Subscriber, ps *person, on date.Date) bool {
+	return s.Kind == subscription.Private && (ps.protectedNow || ps.p.Protected(register.ProtectNameAddress, on))
 }
 
 func ulidText(id [16]byte) string { return ulid.ULID(id).String() }

@@ -29,9 +29,39 @@ type Extractor struct {
 	TempDir   string
 }
 
+// newFormatter is newFormatter with the register's today for a private
+// subscriber (protectedNow).
+func (x *Extractor) newFormatter(f Format, sub *subscription.Subscriber, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *formatter {
+	fm := newFormatter(f, sub, x.Reg.Roads(), names, ids, on)
+	fm.protectedNow = x.protectedNow(sub, on)
+	return fm
+}
+
+// protectedNow is, for a private subscriber and an extract of another day
+// than today, whether a person has 0001 today as the register knows it
+// now: 0001 put on after the extract's day hides the name and the address
+// too. nil otherwise (no private subscriber, or the person as of today is
+// the one written and tells it).
+func (x *Extractor) protectedNow(sub *subscription.Subscriber, on date.Date) func(pnr.PNR) (bool, error) {
+	if sub.Kind != subscription.Private || on == x.Reg.Today() {
+		return nil
+	}
+	return func(p pnr.PNR) (bool, error) {
+		q, err := x.Reg.Get(p)
+		if errors.Is(err, register.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return q.Protected(register.ProtectNameAddress, x.Reg.Today()), nil
+	}
+}
+
 // newOutput is newOutput with the research order of x.
 func (x *Extractor) newOutput(f Format, w io.Writer, sub *subscription.Subscriber, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *output {
 	o := newOutput(f, w, sub, x.Reg.Roads(), names, ids, on)
+	o.fm.protectedNow = x.protectedNow(sub, on)
 	if coarse(sub) {
 		o.order = newIDOrder(f, x.SortBytes, x.TempDir)
 	}

@@ -30,7 +30,7 @@ type personRecord struct {
 	Children    []string          `json:"children,omitempty"`
 	Mother      string            `json:"mother,omitempty"`
 	Father      string            `json:"father,omitempty"`
-	History     []wire.Entry      `json:"history,omitempty"`
+	History     []any             `json:"history,omitempty"` // wire.Entry; researchEntry (research)
 	Events      []eventRecord     `json:"events,omitempty"`
 }
 
@@ -38,6 +38,18 @@ type civilRecord struct {
 	Code   string `json:"code"`
 	Spouse string `json:"spouse,omitempty"`
 	From   jdate  `json:"from"`
+}
+
+// researchEntry is one entry of a research subscriber's history, as its
+// P12170 record 029 tells it: a civil status no longer in force (ended,
+// or corrected K, or annulled A), dates to the month, the spouse as a
+// pseudonym. (The old number, record 022, is previous_id.)
+type researchEntry struct {
+	Fact   string      `json:"fact"` // civil_status
+	Marker string      `json:"marker,omitempty"`
+	From   jdate       `json:"from"`
+	To     jdate       `json:"to,omitempty"`
+	Civil  civilRecord `json:"civil_status"`
 }
 
 // eventRecord is one change; a research subscriber gets no id or seq
@@ -79,7 +91,7 @@ func registeredText(t time.Time, coarse bool) string {
 
 func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, ids identity, on date.Date) personRecord {
 	p, s, cs := ps.p, sub.Allowed(), coarse(sub)
-	hide := hidesNameAddress(sub, p, on)
+	hide := hidesNameAddress(sub, ps, on)
 	id := func(x pnr.PNR) string {
 		v, _ := ids.of(x)
 		return v
@@ -138,6 +150,22 @@ func personJSON(ps *person, sub *subscription.Subscriber, roads *address.Roads, 
 				continue
 			}
 			out.History = append(out.History, wire.EntryOf(*h, roads))
+		}
+	}
+	if s.Has(subscription.ScopeHistory) && s.Has(subscription.ScopeCivil) && sub.Kind == subscription.Research {
+		// What record 029 gives, entry by entry (recordWriter.history).
+		for i := range ps.history {
+			h := &ps.history[i]
+			old := h.Marker == register.MarkK || h.Marker == register.MarkA || (h.To != 0 && h.To <= on)
+			if h.Fact != register.FactCivil || !old || h.Marker == register.MarkCorrects || h.Marker == register.MarkAnnuls {
+				continue
+			}
+			e := researchEntry{Fact: h.Fact.String(), From: jdate(at(h.From)), To: jdate(at(h.To)),
+				Civil: civilRecord{Code: h.Civil.String(), Spouse: id(h.Spouse), From: jdate(at(h.From))}}
+			if h.Marker == register.MarkK || h.Marker == register.MarkA {
+				e.Marker = string(rune(h.Marker))
+			}
+			out.History = append(out.History, e)
 		}
 	}
 	for _, e := range ps.events {

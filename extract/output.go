@@ -84,6 +84,10 @@ type formatter struct {
 	enc   *json.Encoder // JSON Lines
 	csv   *csv.Writer   // CSV
 	lines []byte        // CSV: the P12170 lines of one person
+	// protectedNow tells whether a person has 0001 today, as the register
+	// knows it now; nil when the person as of on tells it already
+	// (Extractor.protectedNow).
+	protectedNow func(p pnr.PNR) (bool, error)
 }
 
 func newFormatter(f Format, sub *subscription.Subscriber, roads *address.Roads, names func(pnr.PNR) (register.Name, bool), ids identity, on date.Date) *formatter {
@@ -155,6 +159,11 @@ func (fm *formatter) begin(dst []byte, h header) ([]byte, error) {
 
 // person appends the lines of one person; n is how many.
 func (fm *formatter) person(dst []byte, ps *person) (out []byte, n int, err error) {
+	if fm.protectedNow != nil && !ps.p.Protected(register.ProtectNameAddress, fm.on) {
+		if ps.protectedNow, err = fm.protectedNow(ps.p.PNR); err != nil {
+			return dst, 0, err
+		}
+	}
 	if fm.f == JSONL {
 		out, err = fm.encode(dst, personJSON(ps, fm.sub, fm.roads, fm.ids, fm.on))
 		return out, 1, err

@@ -17,6 +17,9 @@ type person struct {
 	p       *register.Person // as of the extract's day, as known then
 	history []register.Entry // HistoryView, when the scope has history
 	events  []event          // change extracts: the day's changes
+	// protectedNow: the person has 0001 today, as the register knows it
+	// now (set by formatter.person for a private subscriber).
+	protectedNow bool
 }
 
 type event struct {
@@ -133,7 +136,7 @@ func sexCode(s pnr.Sex) string {
 // person writes every record of one person the scope allows.
 func (w *recordWriter) person(ps *person) {
 	p, s := ps.p, w.sub.Allowed()
-	hide := hidesNameAddress(w.sub, p, w.on)
+	hide := hidesNameAddress(w.sub, ps, w.on)
 	b := w.b
 
 	w.start("001")

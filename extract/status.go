@@ -102,7 +102,7 @@ func (x *Extractor) statusMarked(ctx context.Context, sub *subscription.Subscrib
 		return Stats{}, err
 	}
 	for i := range fms {
-		fms[i] = newFormatter(f, sub, x.Reg.Roads(), x.viewNames(readers[i]), ids, on)
+		fms[i] = x.newFormatter(f, sub, x.viewNames(readers[i]), ids, on)
 	}
 	pieces := (len(marked) + markPiece - 1) / markPiece
 	err = inOrder(ctx, pieces, workers,

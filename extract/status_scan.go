@@ -58,7 +58,7 @@ func (x *Extractor) statusScan(ctx context.Context, sub *subscription.Subscriber
 		if table != nil {
 			names = table.lookup(names)
 		}
-		states[i] = &scanWorker{fm: newFormatter(f, sub, x.Reg.Roads(), names, ids, on)}
+		states[i] = &scanWorker{fm: x.newFormatter(f, sub, names, ids, on)}
 	}
 	err = inOrder(ctx, len(ranges)-1, workers,
 		func(wk, i int, buf []byte) ([]byte, Stats, error) {
