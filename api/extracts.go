@@ -87,7 +87,7 @@ func (s *Server) changeExtract(c *call) error {
 		return err
 	}
 	c.w.Header().Set("Content-Type", contentType(f))
-	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, day, f)+`"`)
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(extract.ChangeFile, &sub, day, f)+`"`)
 	c.w.Header().Set("X-Extract-Persons", strconv.Itoa(st.Persons))
 	c.w.Header().Set("X-Extract-Records", strconv.Itoa(st.Records))
 	if open {
@@ -409,7 +409,7 @@ func (s *Server) getStatusExtractData(c *call) error {
 		return err
 	}
 	c.w.Header().Set("Content-Type", contentType(job.Format))
-	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(&sub, job.Date, job.Format)+`"`)
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+extract.FileName(extract.StatusFile, &sub, job.Date, job.Format)+`"`)
 	c.status = http.StatusOK
 	http.ServeContent(c.w, c.r, "", time.Time{}, f)
 	return nil

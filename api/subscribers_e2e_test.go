@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,9 +51,11 @@ func testSubscribers(t *testing.T, h *harness) {
 
 	// The change extract of today, so far (the day has not ended): P12170
 	// lines of exact length, same bytes twice.
-	today := date.InCopenhagen(h.clock.Now()).String()
+	todayDate := date.InCopenhagen(h.clock.Now())
+	today := todayDate.String()
+	yymmdd := todayDate.Time().Format("060102")
 	a = h.get(t, "/v1/subscribers/sub-one/change-extracts/"+today, uSubscriber, "partial", "true")
-	if a.Status != http.StatusOK || !strings.Contains(a.Header.Get("Content-Disposition"), ".L004711") {
+	if a.Status != http.StatusOK || a.Header.Get("Content-Disposition") != `attachment; filename="D`+yymmdd+`.L004711"` {
 		t.Fatalf("change extract: %d %q", a.Status, a.Header.Get("Content-Disposition"))
 	}
 	lines := bytes.Split(bytes.TrimSuffix(a.Body, []byte("\n")), []byte("\n"))
@@ -74,7 +75,9 @@ func testSubscribers(t *testing.T, h *harness) {
 
 	// A status extract: estimate first, then the file.
 	var job map[string]any
-	ok(t, h.do(t, "POST", "/v1/status-extracts", uSubscriber, map[string]any{"subscriber": "sub-one", "format": "jsonl"}), http.StatusAccepted, &job)
+	// As of a day ahead, which names the file, not the day it is made.
+	asOf := date.Of(todayDate.Time().AddDate(0, 0, 30))
+	ok(t, h.do(t, "POST", "/v1/status-extracts", uSubscriber, map[string]any{"subscriber": "sub-one", "format": "jsonl", "date": asOf.String()}), http.StatusAccepted, &job)
 	est := job["estimate"].(map[string]any)
 	if est["records"].(float64) < 2 {
 		t.Fatalf("estimate %v", est)
@@ -93,6 +96,10 @@ func testSubscribers(t *testing.T, h *harness) {
 	a = h.get(t, "/v1/status-extracts/"+id+"/data", uSubscriber)
 	if a.Status != http.StatusOK {
 		t.Fatalf("status extract data: %d", a.Status)
+	}
+	// Named S<as-of YYMMDD>.L<task number>, like the offline command's.
+	if cd, want := a.Header.Get("Content-Disposition"), `attachment; filename="S`+asOf.Time().Format("060102")+`.L004711.jsonl"`; cd != want {
+		t.Fatalf("status extract Content-Disposition %q, want %q", cd, want)
 	}
 	n := 0
 	for _, line := range bytes.Split(bytes.TrimSpace(a.Body), []byte("\n")) {

@@ -314,7 +314,7 @@ func (r *runner) changeExtracts(ctx context.Context, day date.Date) error {
 	out, err := r.x.ChangeDay(ctx, day, extract.DayOptions{
 		Open: func(sub *subscription.Subscriber, f extract.Format) (io.WriteCloser, error) {
 			files.Add(1)
-			return r.open(filepath.Join(dir, "change"), extract.FileName(sub, day, f))
+			return r.open(filepath.Join(dir, "change"), extract.FileName(extract.ChangeFile, sub, day, f))
 		},
 	})
 	if err != nil {
@@ -362,8 +362,12 @@ func (r *runner) statusExtracts(ctx context.Context, day date.Date, specs []Stat
 		if err != nil {
 			return fmt.Errorf("%w: days.jsonl %s: as_of", ErrWorkload, day)
 		}
+		sub, _, err := r.x.Subs.Get(s.Subscriber)
+		if err != nil {
+			return fmt.Errorf("bench: status extract %d of %s: %w", i+1, day, err)
+		}
 		t := time.Now()
-		w, err := r.open(filepath.Join(dir, "status"), fmt.Sprintf("%d-%s.%s", i+1, s.Subscriber, f))
+		w, err := r.open(filepath.Join(dir, "status"), fmt.Sprintf("%d-%s", i+1, extract.FileName(extract.StatusFile, &sub, on, f)))
 		if err != nil {
 			return err
 		}

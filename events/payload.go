@@ -15,8 +15,9 @@ import (
 const Version = 1
 
 // Payload is the JSON body of one event message. Scripts rely on v, id,
-// seq, kind, pnr, effective, registered, kommune_from, kommune_to, actor
-// and person; see event.schema.json.
+// seq, kind, pnr, related, effective, registered, kommune_from,
+// kommune_to, actor and person; see event.schema.json. Related are the
+// other persons whose records the change rewrote (never null).
 type Payload struct {
 	V           int         `json:"v"`
 	ID          string      `json:"id"`

@@ -87,9 +87,22 @@ func NextMonth(day date.Date) date.Date {
 	return date.Of(date.MustNew(day.Year(), day.Month(), 1).Time().AddDate(0, 1, 0))
 }
 
-// FileName is the CPR file name of an extract: D<YYMMDD>.L<task number>.
-func FileName(s *subscription.Subscriber, day date.Date, f Format) string {
-	name := fmt.Sprintf("D%02d%02d%02d.L%06d", day.Year()%100, int(day.Month()), day.Day(), s.TaskNumber)
+// FileKind is the kind of an extract, the first letter of its file name.
+type FileKind byte
+
+const (
+	ChangeFile FileKind = 'D' // a change extract (dataudtræk of a day)
+	StatusFile FileKind = 'S' // a status extract (the circle as of a day)
+)
+
+// FileName is the CPR file name of an extract: D<YYMMDD>.L<task number>
+// for a change extract, S<YYMMDD>.L<task number> for a status extract,
+// day being the day the extract is of (a status extract's as-of date),
+// and .jsonl or .csv after it in those formats. The API's
+// Content-Disposition, the offline command and the bench all name files
+// by it.
+func FileName(k FileKind, s *subscription.Subscriber, day date.Date, f Format) string {
+	name := fmt.Sprintf("%c%02d%02d%02d.L%06d", k, day.Year()%100, int(day.Month()), day.Day(), s.TaskNumber)
 	switch f {
 	case JSONL:
 		name += ".jsonl"

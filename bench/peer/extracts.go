@@ -216,8 +216,10 @@ func join(dir, name string) string {
 	return filepath.Join(dir, name)
 }
 
-func fileName(s *sub, day time.Time) string {
-	name := fmt.Sprintf("D%02d%02d%02d.L%06d", day.Year()%100, int(day.Month()), day.Day(), s.TaskNumber)
+// fileName is the CPR file name of an extract, as extract.FileName
+// makes it: kind 'D' for a change extract, 'S' for a status extract.
+func fileName(kind byte, s *sub, day time.Time) string {
+	name := fmt.Sprintf("%c%02d%02d%02d.L%06d", kind, day.Year()%100, int(day.Month()), day.Day(), s.TaskNumber)
 	if s.Kind != "public" {
 		name += ".jsonl"
 	}
@@ -260,7 +262,7 @@ func (x *extractor) changeExtracts(ctx context.Context, day time.Time, dir strin
 		for next < len(x.subs) && x.subs[next].ID <= upto {
 			s := x.subs[next]
 			next++
-			f, err := createFile(join(dir, fileName(s, day)), s, day, prev)
+			f, err := createFile(join(dir, fileName('D', s, day)), s, day, prev)
 			if err != nil {
 				return err
 			}
@@ -377,7 +379,7 @@ func (x *extractor) statusExtract(ctx context.Context, spec Status, n int, day t
 			return nil, err
 		}
 	}
-	f, err := createFile(join(dir, fmt.Sprintf("%d-%s", n, fileName(s, day))), s, day, time.Time{})
+	f, err := createFile(join(dir, fmt.Sprintf("%d-%s", n, fileName('S', s, day))), s, day, time.Time{})
 	if err != nil {
 		return nil, err
 	}

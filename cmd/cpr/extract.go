@@ -69,10 +69,11 @@ func runExtract(ctx context.Context, args []string, _ io.Reader, out, errOut io.
 		return err
 	}
 	x := &extract.Extractor{Reg: reg, Subs: subs}
-	name := extract.FileName(&sub, on, f)
+	fk := extract.ChangeFile
 	if kind == "status" {
-		name = "S" + name[1:]
+		fk = extract.StatusFile
 	}
+	name := extract.FileName(fk, &sub, on, f)
 	path := filepath.Join(*outDir, name)
 	file, err := os.Create(path + ".tmp")
 	if err != nil {

@@ -53,9 +53,12 @@ func TestLoadAndExtract(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg.Close()
-	out := runCmd(t, "", "extract", "status", "--data", data, "--subscriber", "auth", "--out", data)
+	out := runCmd(t, "", "extract", "status", "--data", data, "--subscriber", "auth", "--out", data, "--date", "2026-01-05", "--format", "jsonl")
 	if !strings.Contains(out, "2000 persons") {
 		t.Fatalf("status extract: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "S260105.L000042.jsonl")); err != nil { // named as the API names it
+		t.Fatalf("%s: %v", out, err)
 	}
 	out = runCmd(t, "", "extract", "change", "--data", data, "--subscriber", "auth", "--out", data, "--date", "2026-01-05")
 	b, err := os.ReadFile(filepath.Join(data, "D260105.L000042"))
