@@ -23,7 +23,7 @@ type changeAudit struct {
 // it with the clerk's) and a divorce's spouse.
 func (c *call) beginChange(ch register.Change) *changeAudit {
 	a := &changeAudit{c: c, ch: ch}
-	p := changeSubject(ch)
+	p := ch.Subject()
 	if p.IsZero() {
 		c.pnr = bodyPNR(ch) // a refusal (403) keeps the pnr it targeted
 		return a
@@ -58,7 +58,7 @@ func (a *changeAudit) end(res register.Result, err error) {
 		if p.Status < 400 || p.Status >= 500 || p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
 			return
 		}
-		e.Outcome, e.Status, e.PNR = access.OutcomeRefused, p.Status, changeSubject(a.ch)
+		e.Outcome, e.Status, e.PNR = access.OutcomeRefused, p.Status, a.ch.Subject()
 		if e.PNR.IsZero() {
 			e.PNR = bodyPNR(a.ch)
 		}
@@ -87,7 +87,7 @@ func (a *changeAudit) end(res register.Result, err error) {
 		es = append(es, x)
 	}
 	add(res.PNR, true)
-	add(changeSubject(a.ch), true)
+	add(a.ch.Subject(), true)
 	rel := res.Related // what the register rewrote
 	if res.Replayed {
 		rel = relatives(a.ch, a.before) // the original change's, as far as known now
@@ -111,34 +111,6 @@ func (c *call) logWrite(es []access.Entry) {
 		c.s.metrics.logFailures.Inc()
 		c.s.log.Error("api: access log write failed after a write", "route", c.rt.pattern, "err", err)
 	}
-}
-
-// changeSubject is the existing person a change is about (zero for a
-// birth and a newcomer's immigration).
-func changeSubject(ch register.Change) pnr.PNR {
-	switch ch := ch.(type) {
-	case register.Move:
-		return ch.PNR
-	case register.NameChange:
-		return ch.PNR
-	case register.Marriage:
-		return ch.PNR
-	case register.Divorce:
-		return ch.PNR
-	case register.Death:
-		return ch.PNR
-	case register.Emigration:
-		return ch.PNR
-	case register.ProtectionChange:
-		return ch.PNR
-	case register.PNRChange:
-		return ch.PNR
-	case register.Correction:
-		return ch.PNR
-	case register.Immigration:
-		return ch.PNR
-	}
-	return 0
 }
 
 // bodyPNR is the person a refused change without a subject was asked

@@ -37,6 +37,9 @@ import (
 // Change is one kind of change to the register (Birth, Move, ...).
 type Change interface {
 	Kind() Kind
+	// Subject is the existing person the change is about (zero for a
+	// birth and a newcomer's immigration).
+	Subject() pnr.PNR
 	apply(cs *changeSet) error
 }
 
