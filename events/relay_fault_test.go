@@ -150,15 +150,7 @@ func TestRelayRecoversFromJetStreamFailure(t *testing.T) {
 	}
 	applyMoves(t, e.reg, e.movers, 50, 2, 3)
 	waitCaughtUp(t, relay, e.reg, 60*time.Second)
-	eventually(t, 10*time.Second, func() error {
-		if err := relay.Ready(); err != nil {
-			return err
-		}
-		if code, body := readyz(); code != http.StatusOK {
-			return fmt.Errorf("readyz after recovery: %d %s", code, body)
-		}
-		return nil
-	})
+	waitReadyAgain(t, relay, readyz)
 	if v := stalled(); v != 0 {
 		t.Errorf("cpr_events_relay_stalled = %v after recovery", v)
 	}
@@ -187,4 +179,18 @@ func TestRelayRefillsDeletedStream(t *testing.T) {
 		t.Fatalf("caught up but not ready: %v", err)
 	}
 	checkStream(t, js, e.reg)
+}
+
+// waitReadyAgain polls until the relay and /readyz both say ready.
+func waitReadyAgain(t *testing.T, relay *events.Relay, readyz func() (int, string)) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() error {
+		if err := relay.Ready(); err != nil {
+			return err
+		}
+		if code, body := readyz(); code != http.StatusOK {
+			return fmt.Errorf("readyz after recovery: %d %s", code, body)
+		}
+		return nil
+	})
 }

@@ -194,15 +194,7 @@ func streamWriteError(t *testing.T, cause func(t *testing.T, e *env, msgs string
 	remove()
 	applyMoves(t, e.reg, e.movers, 50, 2, 3)
 	waitCaughtUp(t, relay, e.reg, 90*time.Second)
-	eventually(t, 10*time.Second, func() error {
-		if err := relay.Ready(); err != nil {
-			return err
-		}
-		if code, body := readyz(); code != http.StatusOK {
-			return fmt.Errorf("readyz after recovery: %d %s", code, body)
-		}
-		return nil
-	})
+	waitReadyAgain(t, relay, readyz)
 	if n := logs.count("restarting JetStream"); n == 0 {
 		t.Error("caught up, but no restart of JetStream was logged")
 	}
